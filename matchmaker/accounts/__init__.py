@@ -1,0 +1,1 @@
+"""Accounts: users, their roles and organisations, passwords and access tokens."""

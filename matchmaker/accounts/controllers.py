@@ -1,0 +1,37 @@
+"""Account routes: get a token, read the caller, create users (admins)."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.security.jwt import JWTAuth
+
+from matchmaker.accounts.guards import requires_role
+from matchmaker.accounts.schemas import Token, TokenRequest, User, UserCreate
+from matchmaker.accounts.service import authenticate, create_user
+
+
+class AuthController(Controller):
+    path = "/api/v1"
+    tags = ["accounts"]
+
+    @post("/auth/token", operation_id="CreateToken", status_code=200, security=[])
+    async def create_token(
+        self, data: JSONBody[TokenRequest], db: NamedDependency[asyncpg.Connection], jwt_auth: NamedDependency[JWTAuth]
+    ) -> Token:
+        """Exchange an email and password for a bearer token."""
+        user = await authenticate(db, data.email, data.password)
+        expiry = jwt_auth.default_token_expiration
+        return Token(access_token=jwt_auth.create_token(identifier=str(user.id)), expires_in=int(expiry.total_seconds()))
+
+    @get("/me", operation_id="GetMe")
+    async def me(self, request: Request[User, object, object]) -> User:
+        """The authenticated caller: id, email, role and organisation."""
+        return request.user
+
+    @post("/users", operation_id="CreateUser", guards=[requires_role("admin")])
+    async def create(self, data: JSONBody[UserCreate], db: NamedDependency[asyncpg.Connection]) -> User:
+        """Create a user account (admins)."""
+        return await create_user(db, data)

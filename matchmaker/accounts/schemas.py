@@ -1,0 +1,41 @@
+"""Account Structs at the API boundary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from matchmaker.vocabulary import Role
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class User(msgspec.Struct, frozen=True):
+    """An authenticated user, as the API shows it (``GET /api/v1/me``)."""
+
+    id: int
+    email: str
+    role: Role
+    organisation_id: int | None
+    created_at: datetime
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    email: Email
+    password: Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+    role: Role
+    organisation_id: int | None = None
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+
+
+class Token(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: Literal["bearer"] = "bearer"

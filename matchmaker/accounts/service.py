@@ -1,0 +1,57 @@
+"""Account use cases: create users, check credentials, read the caller."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+from matchmaker.accounts.passwords import hash_password, needs_rehash, verify_password
+from matchmaker.accounts.schemas import User, UserCreate
+from matchmaker.db.queries import queries
+from matchmaker.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from matchmaker.organisations.service import get_organisation
+from matchmaker.vocabulary import FUNDER_KINDS, STATE_KINDS
+
+# Which organisations each role may belong to (coordinators and admins: any, or none).
+_ROLE_KINDS = {"state": STATE_KINDS, "donor": FUNDER_KINDS}
+
+
+async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
+    email = data.email.strip().lower()
+    if data.role in _ROLE_KINDS:
+        if data.organisation_id is None:
+            raise InvalidInput("organisation_id", f"a {data.role} user must belong to an organisation")
+        try:
+            organisation = await get_organisation(conn, data.organisation_id)
+        except NotFound as exc:
+            raise InvalidInput("organisation_id", exc.detail) from exc
+        if organisation.kind not in _ROLE_KINDS[data.role]:
+            allowed = ", ".join(sorted(_ROLE_KINDS[data.role]))
+            raise InvalidInput(
+                "organisation_id", f"a {data.role} user belongs to an organisation of kind {allowed}, not {organisation.kind}"
+            )
+    elif data.organisation_id is not None:
+        await get_organisation(conn, data.organisation_id)
+    row = await queries.insert_user(
+        conn, email=email, password_hash=hash_password(data.password), role=data.role, organisation_id=data.organisation_id
+    )
+    if row is None:
+        raise Conflict(f"a user with email {email!r} already exists")
+    return msgspec.convert(dict(row), User)
+
+
+async def get_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: int) -> User | None:
+    row = await queries.get_user(conn, id=user_id)
+    return msgspec.convert(dict(row), User) if row else None
+
+
+async def authenticate(conn: asyncpg.Connection, email: str, password: str) -> User:
+    """The user with these credentials; one vague error for a wrong email or password."""
+    row = await queries.get_user_credentials(conn, email=email.strip().lower())
+    if not verify_password(row["password_hash"] if row else None, password):
+        raise NotAuthenticated("wrong email or password")
+    if needs_rehash(row["password_hash"]):
+        await queries.update_password_hash(conn, id=row["id"], password_hash=hash_password(password))
+    user = await get_user(conn, row["id"])
+    assert user is not None
+    return user

@@ -1,0 +1,58 @@
+"""The audit trail: each change is recorded in the transaction that makes it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+import asyncpg
+import msgspec
+
+from matchmaker.db.queries import fetch_all, queries
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_email: str | None
+    action: str
+    changes: dict[str, Any]
+    reason: str | None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for the fields whose value changed."""
+    return {k: [_plain(old.get(k)), _plain(v)] for k, v in new.items() if _plain(old.get(k)) != _plain(v)}
+
+
+async def record(
+    conn: asyncpg.Connection,
+    *,
+    actor_id: int | None,
+    entity: str,
+    entity_id: int,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    reason: str | None = None,
+    organisation_ids: Iterable[int] = (),
+) -> int:
+    return await queries.insert_audit(
+        conn, actor_id=actor_id, entity=entity, entity_id=entity_id, action=action,
+        changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in (changes or {}).items()},
+        reason=reason, organisation_ids=sorted(set(organisation_ids)),
+    )
+
+
+async def history(conn: asyncpg.Connection, entity: str, entity_id: int) -> list[HistoryEntry]:
+    rows = await fetch_all(queries.entity_history(conn, entity=entity, entity_id=entity_id))
+    return [msgspec.convert(dict(r), HistoryEntry) for r in rows]

@@ -1,0 +1,141 @@
+"""The ``matchmaker`` command: serve, migrate, seed, manage users, import history, evaluate, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from matchmaker.db.session import connection
+from matchmaker.errors import MatchmakerError
+from matchmaker.settings import get_settings
+
+
+def _run(work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with connection(get_settings()) as conn:
+            await work(conn)
+
+    asyncio.run(main())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    # Fail before serving rather than serve a half-migrated schema.
+    cmd_migrate(args)
+    uvicorn.run(
+        "matchmaker.web.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level="info",
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from matchmaker.db.migrate import migrate
+
+    async def work(conn: asyncpg.Connection) -> None:
+        applied = await migrate(conn)
+        print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+
+    _run(work)
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    from matchmaker.demo import load_demo_data
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            counts = await load_demo_data(conn)
+        print("demo data: " + ", ".join(f"{n} new {what}" for what, n in counts.items()))
+
+    _run(work)
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from matchmaker.accounts.schemas import UserCreate
+    from matchmaker.accounts.service import create_user
+
+    async def work(conn: asyncpg.Connection) -> None:
+        import msgspec
+
+        data = msgspec.convert(
+            {"email": args.email, "password": args.password, "role": args.role, "organisation_id": args.organisation},
+            UserCreate,
+        )
+        async with conn.transaction():
+            user = await create_user(conn, data)
+        print(f"created user {user.id} <{user.email}> role={user.role} organisation={user.organisation_id}")
+
+    _run(work)
+
+
+def cmd_import_history(args: argparse.Namespace) -> None:
+    from matchmaker.history import import_history
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            report = await import_history(conn, args.file)
+        print(report)
+
+    _run(work)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from matchmaker.ranking.evaluate import evaluate
+
+    evaluate(args.train, args.test, out=sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="matchmaker", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database administration").add_subparsers(dest="db_command", required=True)
+    db.add_parser("migrate", help="apply pending migrations (idempotent, locked)").set_defaults(func=cmd_migrate)
+
+    sub.add_parser("seed", help="load the demo data of seed/ (idempotent)").set_defaults(func=cmd_seed)
+
+    users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", required=True, choices=["state", "donor", "coordinator", "admin"])
+    create.add_argument("--organisation", type=int, default=None, help="organisation id (state and donor users)")
+    create.set_defaults(func=cmd_users_create)
+
+    history = sub.add_parser("import-history", help="import past funding records (benchmark CSV format)")
+    history.add_argument("file")
+    history.set_defaults(func=cmd_import_history)
+
+    evaluate = sub.add_parser("evaluate", help="rank funders for held-out records: our ranker beside baselines")
+    evaluate.add_argument("--train", required=True)
+    evaluate.add_argument("--test", required=True)
+    evaluate.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except MatchmakerError as exc:
+        sys.exit(f"error: {exc.detail}")
+    except Exception as exc:
+        import msgspec
+
+        if isinstance(exc, msgspec.ValidationError):
+            sys.exit(f"error: {exc}")
+        raise
+
+
+if __name__ == "__main__":
+    main()

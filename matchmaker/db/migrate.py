@@ -1,0 +1,65 @@
+"""Apply ``sql/migrations/*.sql`` (dbmate format) in order, each in its own transaction.
+
+Two processes migrating at once serialise on an advisory lock; a failing migration
+raises and leaves the schema at the last good version, so nothing starts half-migrated.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import asyncpg
+
+from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.reference import sync_reference
+from matchmaker.settings import SQL_DIR
+
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+_UP = re.compile(r"^--\s*migrate:up\s*$(.*?)(^--\s*migrate:down\s*$|\Z)", re.S | re.M)
+
+
+class MigrationError(RuntimeError):
+    """A migration file is malformed or failed to apply."""
+
+
+def migration_files() -> list[tuple[str, Path]]:
+    """(version, path) pairs sorted by version, the version being the leading number."""
+    files = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        version = path.name.split("_", 1)[0]
+        if not version.isdigit():
+            raise MigrationError(f"{path.name}: the file name must start with a number")
+        files.append((version, path))
+    return files
+
+
+def up_section(path: Path) -> str:
+    match = _UP.search(path.read_text(encoding="utf-8"))
+    if not match or not match.group(1).strip():
+        raise MigrationError(f"{path.name}: no '-- migrate:up' section")
+    return match.group(1)
+
+
+async def migrate(conn: asyncpg.Connection) -> list[str]:
+    """Apply pending migrations, then refresh the reference vocabularies; returns new versions."""
+    await queries.create_migrations_table(conn)
+    await queries.lock_migrations(conn)
+    try:
+        done = {row["version"] for row in await fetch_all(queries.applied_versions(conn))}
+        applied = []
+        for version, path in migration_files():
+            if version in done:
+                continue
+            try:
+                async with conn.transaction():
+                    await conn.execute(up_section(path))
+                    await queries.record_migration(conn, version=version)
+            except asyncpg.PostgresError as exc:
+                raise MigrationError(f"{path.name} failed: {exc}") from exc
+            applied.append(version)
+        async with conn.transaction():
+            await sync_reference(conn)
+        return applied
+    finally:
+        await queries.unlock_migrations(conn)

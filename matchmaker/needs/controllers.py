@@ -1,0 +1,65 @@
+"""Capacity-need routes."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from matchmaker.accounts.guards import requires_role
+from matchmaker.accounts.schemas import User
+from matchmaker.needs.schemas import Need, NeedCreate, NeedStatus, NeedUpdate
+from matchmaker.needs.service import create_need, get_need, list_needs, update_need
+from matchmaker.schemas import Page
+from matchmaker.vocabulary import CapacityArea, ResourceType
+from matchmaker.web.params import CountryFilter, Cursor, Limit, ObjectiveFilter, RegionFilter, SearchText
+
+
+class NeedController(Controller):
+    path = "/api/v1/needs"
+    tags = ["needs"]
+
+    @get("/", operation_id="ListNeeds")
+    async def list(
+        self,
+        db: NamedDependency[asyncpg.Connection],
+        country: CountryFilter = None,
+        region: RegionFilter = None,
+        gcm_objective: ObjectiveFilter = None,
+        capacity_area: FromQuery[CapacityArea | None] = None,
+        resource_type: FromQuery[ResourceType | None] = None,
+        status: FromQuery[NeedStatus | None] = None,
+        organisation_id: FromQuery[int | None] = None,
+        q: SearchText = None,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Page[Need]:
+        """List capacity needs, newest first, with filters and full-text search."""
+        return await list_needs(
+            db, organisation_id=organisation_id, country=country, region=region, gcm_objective=gcm_objective,
+            capacity_area=capacity_area, resource_type=resource_type, status=status, q=q, limit=limit, cursor=cursor,
+        )
+
+    @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")])
+    async def create(
+        self, request: Request[User, object, object], data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
+    ) -> Need:
+        """Post a capacity need for the caller's organisation."""
+        return await create_need(db, request.user, data)
+
+    @get("/{need_id:int}", operation_id="GetNeed")
+    async def read(self, need_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Need:
+        """Read one capacity need."""
+        return await get_need(db, need_id)
+
+    @patch("/{need_id:int}", operation_id="UpdateNeed")
+    async def update(
+        self,
+        request: Request[User, object, object],
+        need_id: FromPath[int],
+        data: JSONBody[NeedUpdate],
+        db: NamedDependency[asyncpg.Connection],
+    ) -> Need:
+        """Change some fields of a need (its owner, or a coordinator)."""
+        return await update_need(db, request.user, need_id, data)

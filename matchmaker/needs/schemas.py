@@ -1,0 +1,84 @@
+"""Capacity-need Structs at the API boundary: one per direction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from matchmaker.schemas import (
+    Amount, CountryCode, CurrencyCode, Description, GcmObjective, Reference, SectorCode, Title,
+)
+from matchmaker.vocabulary import CapacityArea, Language, ResourceType
+
+NeedStatus = Literal["open", "funded", "closed"]
+Objectives = Annotated[list[GcmObjective], msgspec.Meta(min_length=1, max_length=23)]
+ResourceTypes = Annotated[list[ResourceType], msgspec.Meta(min_length=1, max_length=6)]
+CapacityAreas = Annotated[list[CapacityArea], msgspec.Meta(max_length=20)]
+Sectors = Annotated[list[SectorCode], msgspec.Meta(max_length=50)]
+
+
+class Need(msgspec.Struct, frozen=True):
+    """A capacity need as the API shows it; ``committed`` is what approved matches hold, same currency."""
+
+    id: int
+    organisation_id: int
+    reference: str | None
+    title: str
+    description: str
+    language: Language
+    country: str
+    region: str
+    gcm_objectives: list[int]
+    capacity_areas: list[str]
+    resource_types: list[str]
+    sectors: list[str]
+    amount: float
+    currency: str
+    committed: float
+    remaining: float
+    amount_usd: float | None
+    deadline: date | None
+    status: NeedStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class NeedCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    title: Title
+    description: Description = ""
+    #: Detected from the text when absent.
+    language: Language | None = None
+    country: CountryCode
+    gcm_objectives: Objectives
+    capacity_areas: CapacityAreas = []
+    resource_types: ResourceTypes
+    #: OECD DAC 5-digit purpose codes, optional.
+    sectors: Sectors = []
+    amount: Amount
+    currency: CurrencyCode
+    deadline: date | None = None
+    #: The state's own reference for the need, unique within its organisation.
+    reference: Reference | None = None
+    #: Only coordinators and admins post on behalf of an organisation; states post for their own.
+    organisation_id: int | None = None
+
+
+class NeedUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A partial update: absent fields keep their value."""
+
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    language: Language | UnsetType = UNSET
+    country: CountryCode | UnsetType = UNSET
+    gcm_objectives: Objectives | UnsetType = UNSET
+    capacity_areas: CapacityAreas | UnsetType = UNSET
+    resource_types: ResourceTypes | UnsetType = UNSET
+    sectors: Sectors | UnsetType = UNSET
+    amount: Amount | UnsetType = UNSET
+    currency: CurrencyCode | UnsetType = UNSET
+    deadline: date | None | UnsetType = UNSET
+    reference: Reference | None | UnsetType = UNSET
+    status: NeedStatus | UnsetType = UNSET

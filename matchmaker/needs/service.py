@@ -1,0 +1,82 @@
+"""Capacity-need use cases: post, read, search, update — each change audited."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+from matchmaker import audit
+from matchmaker.accounts.guards import ensure_member_or_staff
+from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import fetch_all, queries
+from matchmaker.errors import Conflict, InvalidInput, NotFound
+from matchmaker.language import detect_language
+from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
+from matchmaker.organisations.service import organisation_for_new
+from matchmaker.patching import patch_changes
+from matchmaker.schemas import Page, check_amount, check_country, check_currency, decode_cursor, page
+from matchmaker.vocabulary import STATE_KINDS
+
+# The columns a PATCH may write (everything stored but identity, money committed and timestamps).
+_WRITABLE = (
+    "reference", "title", "description", "language", "country", "gcm_objectives", "capacity_areas",
+    "resource_types", "sectors", "amount", "currency", "deadline", "status",
+)
+
+
+async def get_need(conn: asyncpg.Connection, need_id: int) -> Need:
+    row = await queries.get_need(conn, id=need_id)
+    if row is None:
+        raise NotFound(f"need {need_id} does not exist")
+    return msgspec.convert(dict(row), Need)
+
+
+async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Need]:
+    rows = await fetch_all(queries.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
+    return page([msgspec.convert(dict(r), Need) for r in rows], limit)
+
+
+async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) -> Need:
+    organisation = await organisation_for_new(conn, user, data.organisation_id, STATE_KINDS, "needs")
+    check_country("country", data.country)
+    check_currency("currency", data.currency)
+    check_amount("amount", data.amount)
+    fields = msgspec.structs.asdict(data)
+    del fields["organisation_id"]
+    fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
+    need_id = await queries.insert_need(conn, organisation_id=organisation.id, **fields)
+    if need_id is None:
+        raise Conflict(f"your organisation already has a need with reference {data.reference!r}")
+    await audit.record(
+        conn, actor_id=user.id, entity="need", entity_id=need_id, action="created",
+        changes={"title": data.title, "amount": data.amount, "currency": data.currency},
+        organisation_ids=[organisation.id],
+    )
+    return await get_need(conn, need_id)
+
+
+async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch: NeedUpdate) -> Need:
+    row = await queries.lock_need(conn, id=need_id)
+    if row is None:
+        raise NotFound(f"need {need_id} does not exist")
+    ensure_member_or_staff(user, row["organisation_id"], "this need")
+    changes = patch_changes(patch)
+    if "country" in changes:
+        check_country("country", changes["country"])
+    if "currency" in changes:
+        check_currency("currency", changes["currency"])
+        if row["committed"] > 0 and changes["currency"] != row["currency"]:
+            raise InvalidInput("currency", "cannot change the currency once part of the need is committed")
+    merged = {k: changes.get(k, row[k]) for k in _WRITABLE}
+    check_amount("amount", merged["amount"])
+    if float(merged["amount"]) < row["committed"]:
+        raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
+    try:
+        await queries.update_need(conn, id=need_id, **merged)
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(f"your organisation already has a need with reference {merged['reference']!r}") from exc
+    await audit.record(
+        conn, actor_id=user.id, entity="need", entity_id=need_id, action="updated",
+        changes=audit.diff(dict(row), changes), organisation_ids=[row["organisation_id"]],
+    )
+    return await get_need(conn, need_id)

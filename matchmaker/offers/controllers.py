@@ -1,0 +1,67 @@
+"""Funding-offer routes."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from matchmaker.accounts.guards import requires_role
+from matchmaker.accounts.schemas import User
+from matchmaker.offers.schemas import Offer, OfferCreate, OfferStatus, OfferUpdate
+from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
+from matchmaker.schemas import Page
+from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
+from matchmaker.web.params import CountryFilter, Cursor, Limit, ObjectiveFilter, RegionFilter, SearchText
+
+
+class OfferController(Controller):
+    path = "/api/v1/offers"
+    tags = ["offers"]
+
+    @get("/", operation_id="ListOffers")
+    async def list(
+        self,
+        db: NamedDependency[asyncpg.Connection],
+        country: CountryFilter = None,
+        region: RegionFilter = None,
+        gcm_objective: ObjectiveFilter = None,
+        capacity_area: FromQuery[CapacityArea | None] = None,
+        resource_type: FromQuery[ResourceType | None] = None,
+        status: FromQuery[OfferStatus | None] = None,
+        kind: FromQuery[OrganisationKind | None] = None,
+        organisation_id: FromQuery[int | None] = None,
+        q: SearchText = None,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Page[Offer]:
+        """List funding offers, newest first; ``country``/``region`` select offers that may be spent there."""
+        return await list_offers(
+            db, organisation_id=organisation_id, kind=kind, country=country, region=region,
+            gcm_objective=gcm_objective, capacity_area=capacity_area, resource_type=resource_type,
+            status=status, q=q, limit=limit, cursor=cursor,
+        )
+
+    @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")])
+    async def create(
+        self, request: Request[User, object, object], data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
+    ) -> Offer:
+        """Publish a funding offer for the caller's organisation."""
+        return await create_offer(db, request.user, data)
+
+    @get("/{offer_id:int}", operation_id="GetOffer")
+    async def read(self, offer_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Offer:
+        """Read one funding offer."""
+        return await get_offer(db, offer_id)
+
+    @patch("/{offer_id:int}", operation_id="UpdateOffer")
+    async def update(
+        self,
+        request: Request[User, object, object],
+        offer_id: FromPath[int],
+        data: JSONBody[OfferUpdate],
+        db: NamedDependency[asyncpg.Connection],
+    ) -> Offer:
+        """Change some fields of an offer (its owner, or a coordinator)."""
+        return await update_offer(db, request.user, offer_id, data)

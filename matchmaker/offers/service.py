@@ -1,0 +1,102 @@
+"""Funding-offer use cases: publish, read, search, update — each change audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from matchmaker import audit
+from matchmaker.accounts.guards import ensure_member_or_staff
+from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import fetch_all, queries
+from matchmaker.errors import Conflict, InvalidInput, NotFound
+from matchmaker.language import detect_language
+from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
+from matchmaker.organisations.service import organisation_for_new
+from matchmaker.patching import patch_changes
+from matchmaker.schemas import Page, check_amount, check_country, check_currency, decode_cursor, page
+from matchmaker.vocabulary import FUNDER_KINDS
+
+_WRITABLE = (
+    "reference", "title", "description", "language", "gcm_objectives", "capacity_areas", "resource_types",
+    "sectors", "countries", "regions", "is_global", "budget", "currency", "min_amount", "max_amount",
+    "deadline", "status",
+)
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """Struct fields to query parameters (``global`` is a Python keyword, ``is_global`` in SQL)."""
+    fields = dict(fields)
+    if "global_" in fields:
+        fields["is_global"] = fields.pop("global_")
+    return fields
+
+
+def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
+    for i, code in enumerate(offer["countries"]):
+        check_country(f"countries[{i}]", code)
+    check_currency("currency", offer["currency"])
+    for field in ("budget", "min_amount", "max_amount"):
+        check_amount(field, offer[field])
+    if not (offer["is_global"] or offer["countries"] or offer["regions"]):
+        raise InvalidInput("countries", "say where the offer may be spent: countries, regions, or global")
+    low, high, budget = offer["min_amount"], offer["max_amount"], float(offer["budget"])
+    if low is not None and high is not None and float(low) > float(high):
+        raise InvalidInput("max_amount", "must not be below min_amount")
+    if low is not None and float(low) > budget:
+        raise InvalidInput("min_amount", "must not exceed the budget")
+    if budget < committed:
+        raise InvalidInput("budget", f"cannot be below what is already committed ({committed:.2f} {offer['currency']})")
+
+
+async def get_offer(conn: asyncpg.Connection, offer_id: int) -> Offer:
+    row = await queries.get_offer(conn, id=offer_id)
+    if row is None:
+        raise NotFound(f"offer {offer_id} does not exist")
+    return msgspec.convert(dict(row), Offer)
+
+
+async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Offer]:
+    rows = await fetch_all(queries.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
+    return page([msgspec.convert(dict(r), Offer) for r in rows], limit)
+
+
+async def create_offer(conn: asyncpg.Connection, user: User, data: OfferCreate) -> Offer:
+    organisation = await organisation_for_new(conn, user, data.organisation_id, FUNDER_KINDS, "offers")
+    fields = _columns(msgspec.structs.asdict(data))
+    del fields["organisation_id"]
+    fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
+    _check_offer(fields)
+    offer_id = await queries.insert_offer(conn, organisation_id=organisation.id, **fields)
+    if offer_id is None:
+        raise Conflict(f"your organisation already has an offer with reference {data.reference!r}")
+    await audit.record(
+        conn, actor_id=user.id, entity="offer", entity_id=offer_id, action="created",
+        changes={"title": data.title, "budget": data.budget, "currency": data.currency},
+        organisation_ids=[organisation.id],
+    )
+    return await get_offer(conn, offer_id)
+
+
+async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patch: OfferUpdate) -> Offer:
+    row = await queries.lock_offer(conn, id=offer_id)
+    if row is None:
+        raise NotFound(f"offer {offer_id} does not exist")
+    ensure_member_or_staff(user, row["organisation_id"], "this offer")
+    current = _columns({**dict(row), "global_": row["global"]})
+    changes = _columns(patch_changes(patch))
+    if "currency" in changes and row["committed"] > 0 and changes["currency"] != row["currency"]:
+        raise InvalidInput("currency", "cannot change the currency once part of the offer is committed")
+    merged = {k: changes.get(k, current[k]) for k in _WRITABLE}
+    _check_offer(merged, committed=row["committed"])
+    try:
+        await queries.update_offer(conn, id=offer_id, **merged)
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(f"your organisation already has an offer with reference {merged['reference']!r}") from exc
+    await audit.record(
+        conn, actor_id=user.id, entity="offer", entity_id=offer_id, action="updated",
+        changes=audit.diff(current, changes), organisation_ids=[row["organisation_id"]],
+    )
+    return await get_offer(conn, offer_id)

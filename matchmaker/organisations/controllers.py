@@ -1,0 +1,52 @@
+"""Organisation routes."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from matchmaker import audit
+from matchmaker.accounts.guards import requires_staff
+from matchmaker.accounts.schemas import User
+from matchmaker.organisations.schemas import Organisation, OrganisationCreate
+from matchmaker.organisations.service import create_organisation, get_organisation, list_organisations
+from matchmaker.schemas import Page
+from matchmaker.vocabulary import OrganisationKind
+from matchmaker.web.params import CountryFilter, Cursor, Limit, SearchText
+
+
+class OrganisationController(Controller):
+    path = "/api/v1/organisations"
+    tags = ["organisations"]
+
+    @get("/", operation_id="ListOrganisations")
+    async def list(
+        self,
+        db: NamedDependency[asyncpg.Connection],
+        kind: FromQuery[OrganisationKind | None] = None,
+        country: CountryFilter = None,
+        q: SearchText = None,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> Page[Organisation]:
+        """List organisations (states' agencies and funders) by kind, country (or origin) and name."""
+        return await list_organisations(db, kind=kind, country=country, q=q, limit=limit, cursor=cursor)
+
+    @get("/{organisation_id:int}", operation_id="GetOrganisation")
+    async def read(self, organisation_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Organisation:
+        """Read one organisation."""
+        return await get_organisation(db, organisation_id)
+
+    @post("/", operation_id="CreateOrganisation", guards=[requires_staff])
+    async def create(
+        self, request: Request[User, object, object], data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
+    ) -> Organisation:
+        """Register an organisation (coordinators and admins)."""
+        organisation = await create_organisation(db, data)
+        await audit.record(
+            db, actor_id=request.user.id, entity="organisation", entity_id=organisation.id, action="created",
+            changes={"name": organisation.name, "kind": organisation.kind}, organisation_ids=[organisation.id],
+        )
+        return organisation

@@ -1,0 +1,80 @@
+"""Types shared by every domain's Structs: codes, money, pages of results, and their checks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+
+from matchmaker.errors import InvalidInput
+from matchmaker.vocabulary import countries, currencies_with_rates
+
+T = TypeVar("T")
+
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")]
+CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+# A JSON number or a decimal string; the range is checked by ``check_amount`` (msgspec has
+# no bounds for Decimal).
+Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a number or a string")]
+# A hundred billion is beyond any capacity-development budget: larger is a typo.
+MAX_AMOUNT = Decimal(100_000_000_000)
+GcmObjective = Annotated[int, msgspec.Meta(ge=1, le=23, description="GCM objective number (1-23)")]
+SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Title = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]
+Description = Annotated[str, msgspec.Meta(max_length=20_000)]
+Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next (``null``: the end)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix == "id" and value.isdigit() and len(value) < 19:
+            return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidInput("cursor", "not a cursor returned by this list")
+
+
+def page(items: list[T], limit: int) -> Page[T]:
+    """Build a page from ``limit + 1`` fetched items (each with an ``id``): the extra one only says there is more."""
+    if len(items) > limit:
+        return Page(items=items[:limit], next_cursor=encode_cursor(items[limit - 1].id))  # type: ignore[attr-defined]
+    return Page(items=items, next_cursor=None)
+
+
+def check_country(field: str, code: str | None) -> None:
+    if code is not None and code not in countries():
+        raise InvalidInput(field, f"unknown country code {code!r} (expected ISO 3166-1 alpha-3, e.g. 'SEN')")
+
+
+def check_currency(field: str, code: str) -> None:
+    if code not in currencies_with_rates():
+        raise InvalidInput(field, f"unknown or unconvertible currency {code!r} (expected ISO 4217, e.g. 'USD', 'EUR')")
+
+
+def check_amount(field: str, value: Decimal | float | None) -> None:
+    if value is None:
+        return
+    value = Decimal(value)
+    if not value.is_finite() or value <= 0:
+        raise InvalidInput(field, "must be a number greater than 0")
+    if value > MAX_AMOUNT:
+        raise InvalidInput(field, f"must not exceed {MAX_AMOUNT:,}")

@@ -1,0 +1,58 @@
+"""Settings read once from the environment: one documented field each."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = PROJECT_ROOT / "sql"
+SEED_DIR = PROJECT_ROOT / "seed"
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+
+class Settings(msgspec.Struct, frozen=True):
+    #: PostgreSQL DSN; ``None`` starts the embedded server in ``data_dir``.
+    database_url: str | None
+    #: Where the embedded server, the signing key and the fitted ranker live.
+    data_dir: Path
+    #: Secret used to sign access tokens.
+    secret_key: str
+    #: Lifetime of an access token, in minutes.
+    token_minutes: int
+    #: Size of each worker's connection pool.
+    pool_size: int
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A key from the environment, else a random one kept in the data directory."""
+    if key := os.environ.get("MATCHMAKER_SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two workers start at once, exactly one writes the key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("MATCHMAKER_DATA_DIR", ".matchmaker")).resolve()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        data_dir=data_dir,
+        secret_key=_secret_key(data_dir),
+        token_minutes=int(os.environ.get("MATCHMAKER_TOKEN_MINUTES", "720")),
+        pool_size=int(os.environ.get("MATCHMAKER_POOL_SIZE", "10")),
+    )

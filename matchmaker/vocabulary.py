@@ -1,0 +1,52 @@
+"""Closed vocabularies of the domain, and the reference lists (countries, currencies, GCM).
+
+The same lists are enforced by the database (CHECK constraints, reference tables); these
+give clients an early, precise error naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from typing import Literal, get_args
+
+from matchmaker.settings import REFERENCE_DIR
+
+Role = Literal["state", "donor", "coordinator", "admin"]
+OrganisationKind = Literal[
+    "state_agency", "local_authority", "bilateral_donor", "multilateral", "un_agency",
+    "foundation", "private_sector", "diaspora_organisation", "individual", "civil_society",
+]
+Language = Literal["en", "fr", "es"]
+ResourceType = Literal["financial", "technical_expertise", "training", "equipment", "in_kind", "volunteers"]
+CapacityArea = Literal[
+    "data_collection_analysis", "consular_practices", "border_management", "international_obligations",
+    "cross_border_coordination", "whole_of_government", "whole_of_society", "diaspora_engagement",
+]
+Region = Literal["Africa", "Americas", "Asia", "Europe", "Oceania"]
+
+STATE_KINDS = frozenset({"state_agency", "local_authority"})
+FUNDER_KINDS = frozenset(get_args(OrganisationKind)) - STATE_KINDS
+NON_FINANCIAL = frozenset(get_args(ResourceType)) - {"financial"}
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with (REFERENCE_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, dict[str, str]]:
+    """ISO 3166 alpha-3 → its row (names, UN M49 region and sub-region)."""
+    return {row["alpha3"]: row for row in _read("countries.csv")}
+
+
+@lru_cache(maxsize=1)
+def currencies_with_rates() -> frozenset[str]:
+    """ISO 4217 codes that can be converted to US dollars (others cannot be compared)."""
+    iso = {row["code"] for row in _read("currencies.csv")}
+    return frozenset(iso & {row["currency"] for row in _read("usd_rates.csv")})
+
+
+def region_of(country: str) -> str:
+    return countries().get(country, {}).get("region", "")

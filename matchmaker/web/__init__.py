@@ -1,0 +1,1 @@
+"""HTTP infrastructure: the app factory, problem details, pagination, request-scoped dependencies."""

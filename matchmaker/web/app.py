@@ -1,0 +1,75 @@
+"""The app factory: a ``Litestar`` built from small, named ``_configure_*`` pieces."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, MediaType, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+import matchmaker
+from matchmaker.accounts.controllers import AuthController
+from matchmaker.accounts.tokens import build_jwt_auth
+from matchmaker.db.pool import create_pool
+from matchmaker.db.queries import queries
+from matchmaker.db.server import resolve_dsn
+from matchmaker.needs.controllers import NeedController
+from matchmaker.offers.controllers import OfferController
+from matchmaker.organisations.controllers import OrganisationController
+from matchmaker.settings import Settings, get_settings
+from matchmaker.web.dependencies import provide_db
+from matchmaker.web.problems import EXCEPTION_HANDLERS
+
+
+@get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON)
+async def health(state: State) -> Response[dict[str, str]]:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        await queries.ping(state.pool)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+    return Response({"status": "ok", "database": "ok", "version": matchmaker.__version__})
+
+
+def _lifespan(settings: Settings):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        dsn, server = await resolve_dsn(settings)
+        app.state.pool = await create_pool(dsn, settings.pool_size)
+        app.state.dsn = dsn
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+            del server  # the embedded server stops when its last handle goes
+
+    return lifespan
+
+
+def _configure_openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Matchmaker",
+        version=matchmaker.__version__,
+        description="Matching capacity needs in migration governance with funders and their resources.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    jwt_auth = build_jwt_auth(settings)
+    return Litestar(
+        route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController],
+        lifespan=[_lifespan(settings)],
+        dependencies={"db": Provide(provide_db), "jwt_auth": Provide(lambda: jwt_auth, use_cache=True, sync_to_thread=False)},
+        on_app_init=[jwt_auth.on_app_init],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_configure_openapi(),
+        request_max_body_size=1_000_000,
+    )

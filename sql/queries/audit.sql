@@ -1,0 +1,20 @@
+-- name: insert_audit(actor_id, entity, entity_id, action, changes, reason, organisation_ids)$
+insert into audit_log (actor_id, entity, entity_id, action, changes, reason, organisation_ids)
+values (:actor_id, :entity, :entity_id, :action, :changes, :reason, :organisation_ids)
+returning id;
+
+-- name: entity_history(entity, entity_id)
+select a.id, a.at, a.actor_id, u.email as actor_email, a.action, a.changes, a.reason
+from audit_log a left join users u on u.id = a.actor_id
+where a.entity = :entity and a.entity_id = :entity_id
+order by a.id;
+
+-- name: list_events(after_id, organisation_id, entity, lim)
+-- organisation_id null: every event (coordinators); else the events that concern it.
+select a.id, a.at, a.actor_id, a.entity, a.entity_id, a.action, a.changes, a.reason
+from audit_log a
+where a.id > :after_id
+  and (:organisation_id::bigint is null or :organisation_id = any(a.organisation_ids))
+  and (:entity::text is null or a.entity = :entity)
+order by a.id
+limit :lim;

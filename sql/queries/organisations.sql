@@ -1,0 +1,23 @@
+-- name: insert_organisation(name, kind, country, origin_country, external_id)^
+insert into organisations (name, kind, country, origin_country, external_id)
+values (:name, :kind, :country, :origin_country, :external_id)
+on conflict do nothing
+returning id, name, kind, country, origin_country, external_id, created_at;
+
+-- name: get_organisation(id)^
+select id, name, kind, country, origin_country, external_id, created_at
+from organisations where id = :id;
+
+-- name: get_organisation_by_name(name)^
+select id, name, kind, country, origin_country, external_id, created_at
+from organisations where name = :name;
+
+-- name: list_organisations(kind, country, q, after_id, lim)
+select id, name, kind, country, origin_country, external_id, created_at
+from organisations
+where (:kind::text is null or kind = :kind)
+  and (:country::text is null or country = :country or origin_country = :country)
+  and (:q::text is null or name ilike '%' || :q || '%')
+  and (:after_id::bigint is null or id > :after_id)
+order by id
+limit :lim;

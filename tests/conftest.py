@@ -1,0 +1,177 @@
+"""Tests run against a real PostgreSQL: ``DATABASE_URL`` when set, else an embedded server.
+
+The schema is migrated once into a template database holding a small world (organisations
+and one user per role); each test gets a fresh copy of it (``CREATE DATABASE ... TEMPLATE``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+
+from matchmaker.accounts.schemas import UserCreate
+from matchmaker.accounts.service import create_user
+from matchmaker.accounts.tokens import build_jwt_auth
+from matchmaker.db.migrate import migrate
+from matchmaker.db.pool import connect
+from matchmaker.db.server import start_embedded, with_database
+from matchmaker.organisations.schemas import OrganisationCreate
+from matchmaker.organisations.service import create_organisation
+from matchmaker.settings import Settings
+from matchmaker.web.app import create_app
+
+TEMPLATE = f"mm_template_{os.getpid()}"
+_numbers = itertools.count()
+
+# The small world every test starts from: name -> (kind, country, origin).
+ORGANISATIONS = {
+    "senegal": ("state_agency", "SEN", None),
+    "mexico": ("state_agency", "MEX", None),
+    "nordic": ("bilateral_donor", "NOR", None),
+    "diaspora": ("diaspora_organisation", "FRA", "SEN"),
+    "bank": ("private_sector", "GBR", None),
+}
+USERS = {
+    "admin": ("admin", None),
+    "coordinator": ("coordinator", None),
+    "state": ("state", "senegal"),
+    "state_b": ("state", "mexico"),
+    "donor": ("donor", "nordic"),
+    "donor_b": ("donor", "diaspora"),
+}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def admin_dsn() -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    # A short path: the server's Unix socket lives there.
+    server = start_embedded(Path(tempfile.mkdtemp(prefix="mm-")))
+    pytest.admin_server = server  # keep the handle alive for the whole session
+    return server.get_uri()
+
+
+async def _admin_execute(admin_dsn: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def world(admin_dsn: str) -> dict[str, dict[str, int]]:
+    """Create and migrate the template database; returns the ids of its organisations and users."""
+    await _admin_execute(admin_dsn, f'drop database if exists "{TEMPLATE}"')
+    await _admin_execute(admin_dsn, f'create database "{TEMPLATE}"')
+    conn = await connect(with_database(admin_dsn, TEMPLATE))
+    try:
+        await migrate(conn)
+        orgs = {}
+        for key, (kind, country, origin) in ORGANISATIONS.items():
+            org = await create_organisation(
+                conn, OrganisationCreate(name=f"Test {key}", kind=kind, country=country, origin_country=origin)
+            )
+            orgs[key] = org.id
+        users = {}
+        for key, (role, org) in USERS.items():
+            user = await create_user(
+                conn, UserCreate(email=f"{key}@test.example", password=PASSWORD, role=role,
+                                 organisation_id=orgs[org] if org else None)
+            )
+            users[key] = user.id
+    finally:
+        await conn.close()
+    return {"organisations": orgs, "users": users}
+
+
+@pytest_asyncio.fixture
+async def dsn(admin_dsn: str, world: dict) -> AsyncIterator[str]:
+    """A fresh database, a copy of the template, dropped after the test."""
+    name = f"mm_test_{os.getpid()}_{next(_numbers)}"
+    await _admin_execute(admin_dsn, f'create database "{name}" template "{TEMPLATE}"')
+    yield with_database(admin_dsn, name)
+    await _admin_execute(admin_dsn, f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def settings(dsn: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=dsn, data_dir=tmp_path, secret_key="test-secret-key-0123456789abcdef",
+                    token_minutes=60, pool_size=5)
+
+
+@pytest_asyncio.fixture
+async def app(settings: Settings):
+    """The app with its lifespan entered; in a task of its own, because the lifespan's
+    task group must be entered and left by the same task."""
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # the lifespan failed: raise its error
+    yield app
+    stop.set()
+    await task
+
+
+@pytest_asyncio.fixture
+async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the test's own, to set things up or check them in SQL."""
+    conn = await connect(dsn)
+    yield conn
+    await conn.close()
+
+
+class Api:
+    """An HTTP client for the app that can act as any user of the test world."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, world: dict) -> None:
+        self.client = client
+        self.world = world
+        self._jwt = build_jwt_auth(settings)
+
+    def headers(self, as_user: str | None) -> dict[str, str]:
+        if as_user is None:
+            return {}
+        token = self._jwt.create_token(identifier=str(self.world["users"][as_user]))
+        return {"Authorization": f"Bearer {token}"}
+
+    def org(self, key: str) -> int:
+        return self.world["organisations"][key]
+
+    async def request(self, method: str, url: str, as_user: str | None = "coordinator", **kwargs) -> httpx.Response:
+        headers = {**self.headers(as_user), **kwargs.pop("headers", {})}
+        return await self.client.request(method, url, headers=headers, **kwargs)
+
+    async def get(self, url: str, **kwargs) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs) -> httpx.Response:
+        return await self.request("PATCH", url, **kwargs)
+
+
+@pytest_asyncio.fixture
+async def api(app, settings: Settings, world: dict) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://matchmaker.test") as client:
+        yield Api(client, settings, world)
