@@ -32,6 +32,7 @@ async def test_need_filters(api):
     assert await ids("country=MEX") == [consular]
     assert await ids("region=Americas") == [consular]
     assert await ids("region=Sub-Saharan%20Africa") == [frontieres, border]
+    assert await ids("region=Western%20Africa") == [frontieres, border]
     assert await ids("gcm_objective=23") == [frontieres]
     assert await ids("capacity_area=consular_practices") == [consular]
     assert await ids("resource_type=technical_expertise") == [consular]

@@ -24,7 +24,7 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
         {
             "alpha3": r["alpha3"], "alpha2": r["alpha2"], "name": r["name"],
             "name_fr": r["name_fr"], "name_es": r["name_es"],
-            "region": r["region"], "sub_region": r["sub_region"],
+            "region": r["region"], "sub_region": r["sub_region"], "intermediate_region": r["intermediate_region"],
         }
         for r in _rows("countries.csv")
     ])

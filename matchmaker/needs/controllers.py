@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
@@ -13,7 +13,16 @@ from matchmaker.needs.schemas import Need, NeedCreate, NeedStatus, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import CapacityArea, ResourceType
-from matchmaker.web.params import CountryFilter, Cursor, Limit, ObjectiveFilter, RegionFilter, SearchText
+from matchmaker.web.params import (
+    CountryFilter,
+    Cursor,
+    Id,
+    IdFilter,
+    Limit,
+    ObjectiveFilter,
+    RegionFilter,
+    SearchText,
+)
 
 
 class NeedController(Controller):
@@ -30,7 +39,7 @@ class NeedController(Controller):
         capacity_area: FromQuery[CapacityArea | None] = None,
         resource_type: FromQuery[ResourceType | None] = None,
         status: FromQuery[NeedStatus | None] = None,
-        organisation_id: FromQuery[int | None] = None,
+        organisation_id: IdFilter = None,
         q: SearchText = None,
         limit: Limit = 20,
         cursor: Cursor = None,
@@ -49,7 +58,7 @@ class NeedController(Controller):
         return await create_need(db, request.user, data)
 
     @get("/{need_id:int}", operation_id="GetNeed")
-    async def read(self, need_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Need:
+    async def read(self, need_id: Id, db: NamedDependency[asyncpg.Connection]) -> Need:
         """Read one capacity need."""
         return await get_need(db, need_id)
 
@@ -57,7 +66,7 @@ class NeedController(Controller):
     async def update(
         self,
         request: Request[User, object, object],
-        need_id: FromPath[int],
+        need_id: Id,
         data: JSONBody[NeedUpdate],
         db: NamedDependency[asyncpg.Connection],
     ) -> Need:

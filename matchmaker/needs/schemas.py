@@ -9,7 +9,14 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from matchmaker.schemas import (
-    Amount, CountryCode, CurrencyCode, Description, GcmObjective, Reference, SectorCode, Title,
+    Amount,
+    CountryCode,
+    CurrencyCode,
+    Description,
+    GcmObjective,
+    Reference,
+    SectorCode,
+    Title,
 )
 from matchmaker.vocabulary import CapacityArea, Language, ResourceType
 

@@ -14,7 +14,14 @@ from matchmaker.language import detect_language
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import patch_changes
-from matchmaker.schemas import Page, check_amount, check_country, check_currency, decode_cursor, page
+from matchmaker.schemas import (
+    Page,
+    check_amount,
+    check_country,
+    check_currency,
+    decode_cursor,
+    page,
+)
 from matchmaker.vocabulary import STATE_KINDS
 
 # The columns a PATCH may write (everything stored but identity, money committed and timestamps).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
@@ -13,7 +13,16 @@ from matchmaker.offers.schemas import Offer, OfferCreate, OfferStatus, OfferUpda
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
-from matchmaker.web.params import CountryFilter, Cursor, Limit, ObjectiveFilter, RegionFilter, SearchText
+from matchmaker.web.params import (
+    CountryFilter,
+    Cursor,
+    Id,
+    IdFilter,
+    Limit,
+    ObjectiveFilter,
+    RegionFilter,
+    SearchText,
+)
 
 
 class OfferController(Controller):
@@ -31,7 +40,7 @@ class OfferController(Controller):
         resource_type: FromQuery[ResourceType | None] = None,
         status: FromQuery[OfferStatus | None] = None,
         kind: FromQuery[OrganisationKind | None] = None,
-        organisation_id: FromQuery[int | None] = None,
+        organisation_id: IdFilter = None,
         q: SearchText = None,
         limit: Limit = 20,
         cursor: Cursor = None,
@@ -51,7 +60,7 @@ class OfferController(Controller):
         return await create_offer(db, request.user, data)
 
     @get("/{offer_id:int}", operation_id="GetOffer")
-    async def read(self, offer_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Offer:
+    async def read(self, offer_id: Id, db: NamedDependency[asyncpg.Connection]) -> Offer:
         """Read one funding offer."""
         return await get_offer(db, offer_id)
 
@@ -59,7 +68,7 @@ class OfferController(Controller):
     async def update(
         self,
         request: Request[User, object, object],
-        offer_id: FromPath[int],
+        offer_id: Id,
         data: JSONBody[OfferUpdate],
         db: NamedDependency[asyncpg.Connection],
     ) -> Offer:

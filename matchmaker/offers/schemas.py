@@ -10,7 +10,13 @@ from msgspec import UNSET, UnsetType
 
 from matchmaker.needs.schemas import CapacityAreas, ResourceTypes, Sectors
 from matchmaker.schemas import (
-    Amount, CountryCode, CurrencyCode, Description, GcmObjective, Reference, Title,
+    Amount,
+    CountryCode,
+    CurrencyCode,
+    Description,
+    GcmObjective,
+    Reference,
+    Title,
 )
 from matchmaker.vocabulary import Language, OrganisationKind, Region
 

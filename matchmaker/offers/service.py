@@ -16,7 +16,14 @@ from matchmaker.language import detect_language
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import patch_changes
-from matchmaker.schemas import Page, check_amount, check_country, check_currency, decode_cursor, page
+from matchmaker.schemas import (
+    Page,
+    check_amount,
+    check_country,
+    check_currency,
+    decode_cursor,
+    page,
+)
 from matchmaker.vocabulary import FUNDER_KINDS
 
 _WRITABLE = (

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from matchmaker import audit
 from matchmaker.accounts.guards import requires_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate
-from matchmaker.organisations.service import create_organisation, get_organisation, list_organisations
+from matchmaker.organisations.service import (
+    create_organisation,
+    get_organisation,
+    list_organisations,
+)
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import OrganisationKind
-from matchmaker.web.params import CountryFilter, Cursor, Limit, SearchText
+from matchmaker.web.params import CountryFilter, Cursor, Id, Limit, SearchText
 
 
 class OrganisationController(Controller):
@@ -35,7 +39,7 @@ class OrganisationController(Controller):
         return await list_organisations(db, kind=kind, country=country, q=q, limit=limit, cursor=cursor)
 
     @get("/{organisation_id:int}", operation_id="GetOrganisation")
-    async def read(self, organisation_id: FromPath[int], db: NamedDependency[asyncpg.Connection]) -> Organisation:
+    async def read(self, organisation_id: Id, db: NamedDependency[asyncpg.Connection]) -> Organisation:
         """Read one organisation."""
         return await get_organisation(db, organisation_id)
 

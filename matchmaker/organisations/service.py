@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from matchmaker.db.queries import fetch_all, queries
 from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import fetch_all, queries
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate
 from matchmaker.schemas import Page, check_country, decode_cursor, page

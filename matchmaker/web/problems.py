@@ -14,8 +14,10 @@ from matchmaker.errors import MatchmakerError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
-# msgspec reports where a value failed as "... - at `$.field[0]`".
+# msgspec reports where a value failed as "... - at `$.field[0]`", and names missing or
+# unknown fields in backticks.
 _AT = re.compile(r"\s*-\s*at\s*`\$\.?([^`]*)`\s*$")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
@@ -35,27 +37,26 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         field = item.get("key") or ""
         if match := _AT.search(message):
             field, message = match.group(1) or field, message[: match.start()]
+        if field == "data":  # the request body itself: name the field inside it
+            field = ""
+        if named := _NAMED_FIELD.search(message):
+            field = f"{field}.{named.group(1)}" if field else named.group(1)
         errors.append({"field": field or "body", "message": message, "source": item.get("source", "body")})
     return errors
 
 
 def _validation_error(request: Request, exc: ValidationException) -> Response:
-    errors = _field_errors(exc)
-    if not errors:
-        # Litestar puts the decoder's message in the detail when the body is not valid JSON
-        # or not an object of the expected shape.
-        detail = str(exc.detail)
-        field = _AT.search(detail)
-        errors = [{"field": field.group(1) if field and field.group(1) else "body",
-                   "message": _AT.sub("", detail), "source": "body"}]
+    errors = _field_errors(exc) or [{"field": "body", "message": str(exc.detail), "source": "body"}]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return problem(422 if "malformed" not in summary.lower() else 400, "Invalid input", summary, errors=errors)
+    return problem(422, "Invalid input", summary, errors=errors)
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
-    title = {401: "Not authenticated", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-             413: "Request too large"}.get(exc.status_code, "Error")
+    title = {400: "Malformed request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+             405: "Method not allowed", 413: "Request too large"}.get(exc.status_code, "Error")
     extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if exc.status_code == 400 and not extra:  # a body that could not be decoded at all
+        extra = {"errors": [{"field": "body", "message": str(exc.detail), "source": "body"}]}
     headers = exc.headers or {}
     response = problem(exc.status_code, title, str(exc.detail), **extra)
     response.headers.update(headers)
@@ -65,10 +66,11 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
 def _database_error(request: Request, exc: asyncpg.PostgresError) -> Response:
     """Constraints are the last line of defence; a client hitting one still gets a 4xx."""
     field = getattr(exc, "column_name", None) or getattr(exc, "constraint_name", None) or "body"
+    message = getattr(exc, "message", None) or str(exc)
     if isinstance(exc, (asyncpg.UniqueViolationError, asyncpg.ExclusionViolationError)):
-        return problem(409, "Conflict", f"{field}: already exists", errors=[{"field": field, "message": exc.message}])
+        return problem(409, "Conflict", f"{field}: already exists", errors=[{"field": field, "message": message}])
     if isinstance(exc, (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError)):
-        return problem(422, "Invalid input", f"{field}: {exc.message}", errors=[{"field": field, "message": exc.message}])
+        return problem(422, "Invalid input", f"{field}: {message}", errors=[{"field": field, "message": message}])
     return _unexpected(request, exc)
 
 

@@ -8,7 +8,8 @@ create table countries (
     name_fr text not null default '',
     name_es text not null default '',
     region text not null default '',
-    sub_region text not null default ''
+    sub_region text not null default '',
+    intermediate_region text not null default ''
 );
 
 create table currencies (
@@ -165,7 +166,7 @@ create trigger offers_countries_exist before insert or update of countries on of
 -- What the API reads: the stored row plus what derives from it (region, remaining, USD value).
 create view needs_read as
 select n.id, n.organisation_id, n.reference, n.title, n.description, n.language, n.country,
-       c.region, c.sub_region, n.gcm_objectives, n.capacity_areas, n.resource_types, n.sectors,
+       c.region, c.sub_region, c.intermediate_region, n.gcm_objectives, n.capacity_areas, n.resource_types, n.sectors,
        n.amount, n.currency, n.committed, n.amount - n.committed as remaining,
        round(n.amount / usd_rate(n.currency, current_date), 2) as amount_usd,
        n.deadline, n.status, n.created_at, n.updated_at, n.search

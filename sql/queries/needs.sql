@@ -33,7 +33,7 @@ select id, organisation_id, reference, title, description, language, country, re
 from needs_read
 where (:organisation_id::bigint is null or organisation_id = :organisation_id)
   and (:country::text is null or country = :country)
-  and (:region::text is null or region = :region or sub_region = :region)
+  and (:region::text is null or :region in (region, sub_region, intermediate_region))
   and (:gcm_objective::smallint is null or :gcm_objective = any(gcm_objectives))
   and (:capacity_area::text is null or :capacity_area = any(capacity_areas))
   and (:resource_type::text is null or :resource_type = any(resource_types))

@@ -1,9 +1,10 @@
--- name: upsert_country(alpha3, alpha2, name, name_fr, name_es, region, sub_region)*!
-insert into countries (alpha3, alpha2, name, name_fr, name_es, region, sub_region)
-values (:alpha3, :alpha2, :name, :name_fr, :name_es, :region, :sub_region)
+-- name: upsert_country(alpha3, alpha2, name, name_fr, name_es, region, sub_region, intermediate_region)*!
+insert into countries (alpha3, alpha2, name, name_fr, name_es, region, sub_region, intermediate_region)
+values (:alpha3, :alpha2, :name, :name_fr, :name_es, :region, :sub_region, :intermediate_region)
 on conflict (alpha3) do update set
     alpha2 = excluded.alpha2, name = excluded.name, name_fr = excluded.name_fr,
-    name_es = excluded.name_es, region = excluded.region, sub_region = excluded.sub_region;
+    name_es = excluded.name_es, region = excluded.region, sub_region = excluded.sub_region,
+    intermediate_region = excluded.intermediate_region;
 
 -- name: upsert_currency(code, name, minor_unit)*!
 insert into currencies (code, name, minor_unit)
@@ -21,7 +22,7 @@ values (:currency, :valid_from, :units_per_usd)
 on conflict (currency, valid_from) do update set units_per_usd = excluded.units_per_usd;
 
 -- name: list_countries()
-select alpha3, alpha2, name, name_fr, name_es, region, sub_region from countries order by alpha3;
+select alpha3, alpha2, name, name_fr, name_es, region, sub_region, intermediate_region from countries order by alpha3;
 
 -- name: list_currencies_with_rates()
 select c.code, c.name, usd_rate(c.code, current_date) as units_per_usd

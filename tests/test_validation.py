@@ -1,0 +1,95 @@
+"""Bad input: a 4xx problem+json that names the field and the rule, and nothing changes."""
+
+import json
+
+import pytest
+
+from tests.factories import need_body, offer_body
+
+NEED_CASES = {
+    "unknown field": (need_body(colour="red"), "colour"),
+    "objective 0": (need_body(gcm_objectives=[0]), "gcm_objectives[0]"),
+    "objective 24": (need_body(gcm_objectives=[24]), "gcm_objectives[0]"),
+    "no objective": (need_body(gcm_objectives=[]), "gcm_objectives"),
+    "negative amount": (need_body(amount=-5), "amount"),
+    "zero amount": (need_body(amount="0"), "amount"),
+    "absurd amount": (need_body(amount=1e15), "amount"),
+    "NaN amount": (need_body(amount="NaN"), "amount"),
+    "amount as words": (need_body(amount="lots"), "amount"),
+    "unknown country": (need_body(country="XYZ"), "country"),
+    "lower-case country": (need_body(country="sen"), "country"),
+    "unknown currency": (need_body(currency="ABC"), "currency"),
+    "wrong type": (need_body(gcm_objectives="eleven"), "gcm_objectives"),
+    "missing title": ({k: v for k, v in need_body().items() if k != "title"}, "title"),
+    "short title": (need_body(title="x"), "title"),
+    "bad date": (need_body(deadline="2030-13-45"), "deadline"),
+    "unknown resource type": (need_body(resource_types=["money"]), "resource_types[0]"),
+    "unknown capacity area": (need_body(capacity_areas=["magic"]), "capacity_areas[0]"),
+    "unsupported language": (need_body(language="de"), "language"),
+}
+
+
+@pytest.mark.parametrize("case", NEED_CASES)
+async def test_invalid_need_is_refused_and_nothing_is_written(api, db, case):
+    body, field = NEED_CASES[case]
+    r = await api.post("/api/v1/needs", as_user="state", json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["status"] == 422 and problem["title"] and problem["detail"]
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert await db.fetchval("select count(*) from needs") == 0
+    assert await db.fetchval("select count(*) from audit_log where entity = 'need'") == 0
+
+
+OFFER_CASES = {
+    "min above max": (offer_body(min_amount=5000, max_amount=100), "max_amount"),
+    "min above budget": (offer_body(min_amount=2_000_000, max_amount=None), "min_amount"),
+    "nowhere to spend": (offer_body(regions=[], countries=[]), "countries"),
+    "unknown country in list": (offer_body(countries=["SEN", "QQQ"]), "countries[1]"),
+    "unknown region": (offer_body(regions=["Atlantis"]), "regions[0]"),
+    "no resource type": (offer_body(resource_types=[]), "resource_types"),
+    "global not a bool": (offer_body(**{"global": "yes"}), "global"),
+}
+
+
+@pytest.mark.parametrize("case", OFFER_CASES)
+async def test_invalid_offer_is_refused(api, db, case):
+    body, field = OFFER_CASES[case]
+    r = await api.post("/api/v1/offers", as_user="donor", json=body)
+    assert r.status_code == 422, r.text
+    assert field in [e["field"] for e in r.json()["errors"]], r.json()
+    assert await db.fetchval("select count(*) from offers") == 0
+
+
+async def test_malformed_and_oversized_bodies(api, db):
+    headers = {"content-type": "application/json"}
+    r = await api.post("/api/v1/needs", as_user="state", content=b"{not json", headers=headers)
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "body"
+    r = await api.post("/api/v1/needs", as_user="state", content=b"[1, 2]", headers=headers)
+    assert r.status_code == 422
+    huge = json.dumps(need_body(title="x" * 10_000_000)).encode()
+    r = await api.post("/api/v1/needs", as_user="state", content=huge, headers=headers)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetchval("select count(*) from needs") == 0
+
+
+async def test_invalid_patch_changes_nothing(api, db):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    url = f"/api/v1/needs/{need['id']}"
+    for body, field in (({"amount": -1}, "amount"), ({"country": "XXX"}, "country"),
+                        ({"status": "deleted"}, "status"), ({"id": 5}, "id"), ({"committed": 5}, "committed")):
+        r = await api.patch(url, as_user="state", json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert field in [e["field"] for e in r.json()["errors"]]
+    assert (await api.get(url)).json() == need
+
+
+async def test_identifiers_out_of_range_are_client_errors(api):
+    r = await api.get("/api/v1/needs/99999999999999999999999")
+    assert r.status_code in (400, 404, 422)
+    assert r.json()["errors"][0]["field"] == "need_id"
+    r = await api.get("/api/v1/needs/0")
+    assert r.status_code == 422
