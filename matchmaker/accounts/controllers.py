@@ -6,11 +6,11 @@ import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from litestar.security.jwt import JWTAuth
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import Token, TokenRequest, User, UserCreate
 from matchmaker.accounts.service import authenticate, create_user
+from matchmaker.accounts.tokens import TokenIssuer
 
 
 class AuthController(Controller):
@@ -19,12 +19,10 @@ class AuthController(Controller):
 
     @post("/auth/token", operation_id="CreateToken", status_code=200, security=[])
     async def create_token(
-        self, data: JSONBody[TokenRequest], db: NamedDependency[asyncpg.Connection], jwt_auth: NamedDependency[JWTAuth]
+        self, data: JSONBody[TokenRequest], db: NamedDependency[asyncpg.Connection], tokens: NamedDependency[TokenIssuer]
     ) -> Token:
         """Exchange an email and password for a bearer token."""
-        user = await authenticate(db, data.email, data.password)
-        expiry = jwt_auth.default_token_expiration
-        return Token(access_token=jwt_auth.create_token(identifier=str(user.id)), expires_in=int(expiry.total_seconds()))
+        return tokens.issue(await authenticate(db, data.email, data.password))
 
     @get("/me", operation_id="GetMe")
     async def me(self, request: Request[User, object, object]) -> User:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
+from matchmaker.accounts.schemas import Token as TokenResponse
 from matchmaker.accounts.schemas import User
 from matchmaker.accounts.service import get_user
 from matchmaker.settings import Settings
@@ -29,3 +30,16 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[User, Token]:
         exclude=PUBLIC_PATHS,
         description="Bearer token from POST /api/v1/auth/token",
     )
+
+
+class TokenIssuer:
+    """Issues access tokens for authenticated users (the ``tokens`` dependency)."""
+
+    def __init__(self, auth: JWTAuth[User, Token]) -> None:
+        self._auth = auth
+
+    def issue(self, user: User) -> TokenResponse:
+        expiry = self._auth.default_token_expiration
+        return TokenResponse(
+            access_token=self._auth.create_token(identifier=str(user.id)), expires_in=int(expiry.total_seconds())
+        )

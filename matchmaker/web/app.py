@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
-from matchmaker.accounts.tokens import build_jwt_auth
+from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import create_pool
 from matchmaker.db.queries import queries
 from matchmaker.db.server import resolve_dsn
@@ -64,10 +64,11 @@ def _configure_openapi() -> OpenAPIConfig:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     jwt_auth = build_jwt_auth(settings)
+    issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController],
         lifespan=[_lifespan(settings)],
-        dependencies={"db": Provide(provide_db), "jwt_auth": Provide(lambda: jwt_auth, use_cache=True, sync_to_thread=False)},
+        dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_configure_openapi(),
