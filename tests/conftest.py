@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -28,6 +29,8 @@ from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.settings import Settings
 from matchmaker.web.app import create_app
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 TEMPLATE = f"mm_template_{os.getpid()}"
 _numbers = itertools.count()

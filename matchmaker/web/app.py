@@ -17,6 +17,7 @@ from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import create_pool
 from matchmaker.db.queries import queries
 from matchmaker.db.server import resolve_dsn
+from matchmaker.matches.controllers import MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     jwt_auth = build_jwt_auth(settings)
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
-        route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController],
+        route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
+                        MatchController],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],

@@ -231,7 +231,7 @@ create trigger audit_log_notify after insert on audit_log
 create function audit_log_append_only() returns trigger
 language plpgsql as $$
 begin
-    raise exception 'the audit log is append-only';
+    raise exception '% is append-only: rows are never changed or deleted', tg_table_name;
 end
 $$;
 create trigger audit_log_append_only before update or delete on audit_log

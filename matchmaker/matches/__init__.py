@@ -1,0 +1,1 @@
+"""Matches: proposals of a need and an offer, coordinators' decisions, and the budget ledger."""

@@ -1,0 +1,40 @@
+"""``Idempotency-Key``: a retried request gets the first response instead of a second effect.
+
+The key is claimed in the request's own transaction, so a request that fails leaves no
+trace and may be retried; a concurrent twin waits for the first to commit, then replays it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Response
+
+from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import queries
+from matchmaker.errors import InvalidInput
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    payload = msgspec.json.encode([method, path, msgspec.to_builtins(body)], order="sorted")
+    return hashlib.sha256(payload).hexdigest()
+
+
+async def run_once(
+    conn: asyncpg.Connection, user: User, key: str | None, request_fingerprint: str, status_code: int,
+    action: Callable[[], Awaitable[msgspec.Struct]],
+) -> Response[Any]:
+    if key is None:
+        return Response(await action(), status_code=status_code)
+    if not await queries.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
+        stored = await queries.get_idempotency_key(conn, user_id=user.id, key=key)
+        if stored["fingerprint"] != request_fingerprint:
+            raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
+        return Response(stored["response_body"], status_code=stored["response_status"])
+    body = msgspec.to_builtins(await action())
+    await queries.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code, response_body=body)
+    return Response(body, status_code=status_code)

@@ -1,0 +1,76 @@
+"""Match Structs at the API boundary: one per direction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from matchmaker.audit import HistoryEntry
+from matchmaker.schemas import Amount, CurrencyCode, Reason
+from matchmaker.vocabulary import ResourceType
+
+MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
+EntityId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+
+
+class MatchCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    need_id: EntityId
+    offer_id: EntityId
+    #: For non-financial resources: their estimated value.
+    amount: Amount
+    currency: CurrencyCode
+    resource_type: ResourceType
+    note: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+
+
+class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Reason
+    #: Commit less than proposed (never more); the proposed amount when absent.
+    amount: Amount | None = None
+
+
+class Decision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Reason
+
+
+class Withdrawal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Reason | None = None
+
+
+class Match(msgspec.Struct, frozen=True):
+    id: int
+    need_id: int
+    offer_id: int
+    need_organisation_id: int
+    offer_organisation_id: int
+    resource_type: ResourceType
+    amount: float
+    currency: str
+    status: MatchStatus
+    note: str
+    score: float | None
+    proposed_by: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LedgerEntry(msgspec.Struct, frozen=True):
+    id: int
+    kind: Literal["commitment", "release", "disbursement"]
+    resource_type: ResourceType
+    amount: float
+    currency: str
+    need_delta: float
+    offer_delta: float
+    usd_value: float
+    rate_date: date
+    created_at: datetime
+
+
+class MatchDetail(Match, frozen=True):
+    """A match with its history (who did what, when, why) and its ledger entries."""
+
+    history: list[HistoryEntry] = []
+    ledger: list[LedgerEntry] = []
