@@ -89,6 +89,16 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.train, args.test, out=sys.stdout)
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from matchmaker.stats.service import format_table, funding_gaps
+
+    async def work(conn: asyncpg.Connection) -> None:
+        for by in args.by:
+            print(format_table(by, await funding_gaps(conn, by)), end="\n\n")
+
+    _run(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matchmaker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--train", required=True)
     evaluate.add_argument("--test", required=True)
     evaluate.set_defaults(func=cmd_evaluate)
+    report = sub.add_parser("report", help="print the funding gaps in the terminal")
+    report.add_argument("--by", nargs="+", default=["gcm_objective", "region", "capacity_area", "resource_type"],
+                        choices=["gcm_objective", "region", "capacity_area", "resource_type"])
+    report.set_defaults(func=cmd_report)
     return parser
 
 

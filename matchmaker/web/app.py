@@ -17,11 +17,14 @@ from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import create_pool
 from matchmaker.db.queries import queries
 from matchmaker.db.server import resolve_dsn
+from matchmaker.events.controllers import EventController
+from matchmaker.events.hub import EventHub
 from matchmaker.matches.controllers import MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.settings import Settings, get_settings
+from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
@@ -41,10 +44,12 @@ def _lifespan(settings: Settings):
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         dsn, server = await resolve_dsn(settings)
         app.state.pool = await create_pool(dsn, settings.pool_size)
-        app.state.dsn = dsn
+        app.state.events = EventHub()
+        await app.state.events.start(dsn)
         try:
             yield
         finally:
+            await app.state.events.stop()
             await app.state.pool.close()
             del server  # the embedded server stops when its last handle goes
 
@@ -68,7 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController],
+                        MatchController, EventController, StatsController],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],

@@ -1,0 +1,89 @@
+"""The event feed: poll ``GET /api/v1/events?after=`` or follow ``/api/v1/events/stream`` (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, HeaderParameter, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from matchmaker.accounts.guards import is_staff
+from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import fetch_all, queries
+from matchmaker.schemas import Page, encode_cursor
+from matchmaker.web.params import MAX_ID, Limit
+
+After = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Only events after this id")]
+EntityKind = Literal["organisation", "need", "offer", "match"]
+KEEPALIVE_SECONDS = 15.0
+
+
+class Event(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    actor_id: int | None
+    entity: str
+    entity_id: int
+    action: str
+    changes: dict[str, Any]
+    reason: str | None
+
+
+async def _events_after(conn: asyncpg.Connection | asyncpg.Pool, user: User, after: int, limit: int,
+                        entity: str | None) -> list[Event]:
+    scope = None if is_staff(user) else user.organisation_id
+    rows = await fetch_all(queries.list_events(conn, after_id=after, organisation_id=scope, entity=entity, lim=limit))
+    return [msgspec.convert(dict(r), Event) for r in rows]
+
+
+class EventController(Controller):
+    path = "/api/v1/events"
+    tags = ["events"]
+
+    @get("/", operation_id="ListEvents")
+    async def list(
+        self, request: Request[User, object, object], db: NamedDependency[asyncpg.Connection],
+        after: After = 0, entity: FromQuery[EntityKind | None] = None, limit: Limit = 20,
+    ) -> Page[Event]:
+        """Events the caller may see (coordinators: all; others: their organisation's), oldest first."""
+        events = await _events_after(db, request.user, after, limit + 1, entity)
+        more = len(events) > limit
+        return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
+
+    @get("/stream", operation_id="StreamEvents")
+    async def stream(
+        self, request: Request[User, object, object], state: State,
+        after: After = 0,
+        last_event_id: Annotated[int | None, HeaderParameter(name="Last-Event-ID", ge=0, le=MAX_ID)] = None,
+        max_events: Annotated[int | None, QueryParameter(ge=1, le=10_000, description="Close after this many")] = None,
+    ) -> ServerSentEvent:
+        """Server-sent events, live: new proposals, decisions, changes to needs and offers."""
+        user, pool, hub = request.user, state.pool, state.events
+        start = last_event_id if last_event_id is not None else after
+
+        async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
+            last, sent = start, 0
+            with hub.subscribe() as wake:
+                while max_events is None or sent < max_events:
+                    batch = await _events_after(pool, user, last, 100, None)
+                    for event in batch[: None if max_events is None else max_events - sent]:
+                        last, sent = event.id, sent + 1
+                        yield ServerSentEventMessage(
+                            data=msgspec.json.encode(event).decode(), id=str(event.id), event=f"{event.entity}.{event.action}"
+                        )
+                    if batch:
+                        continue
+                    try:
+                        await asyncio.wait_for(wake.get(), KEEPALIVE_SECONDS)
+                    except asyncio.TimeoutError:
+                        yield ServerSentEventMessage(comment="keep-alive")
+
+        return ServerSentEvent(events())

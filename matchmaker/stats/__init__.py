@@ -1,0 +1,1 @@
+"""Statistics for coordinators: where the money asked for is still missing."""

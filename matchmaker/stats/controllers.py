@@ -1,0 +1,22 @@
+"""Statistics routes."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from matchmaker.schemas import Page
+from matchmaker.stats.service import FundingGap, GapDimension, funding_gaps
+
+
+class StatsController(Controller):
+    path = "/api/v1/stats"
+    tags = ["stats"]
+
+    @get("/funding-gaps", operation_id="GetFundingGaps")
+    async def gaps(self, db: NamedDependency[asyncpg.Connection], by: FromQuery[GapDimension] = "gcm_objective") -> Page[FundingGap]:
+        """Requested, committed and missing amounts in USD, by GCM objective, region, capacity area or resource type."""
+        # Every row fits on one page (there are at most a few hundred keys); the shape is that of every list.
+        return Page(items=await funding_gaps(db, by), next_cursor=None)

@@ -1,0 +1,66 @@
+"""The event feed and its live stream: coordinators see proposals, states see decisions on their needs."""
+
+import asyncio
+import json
+
+from tests.test_matches import make_pair, propose, step
+
+
+async def test_feed_shows_each_role_what_concerns_it(api):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer, as_user="donor")).json()
+    await step(api, match["id"], "approve")
+
+    async def actions(user, **params):
+        r = await api.get("/api/v1/events", as_user=user, params=params)
+        assert r.status_code == 200, r.text
+        return [(e["entity"], e["action"]) for e in r.json()["items"]]
+
+    everything = [("need", "created"), ("offer", "created"), ("match", "proposed"), ("match", "approved")]
+    assert await actions("coordinator") == everything
+    assert await actions("state") == [everything[0], *everything[2:]]  # not the donor's offer creation
+    assert await actions("donor") == everything[1:]
+    assert await actions("state_b") == []
+    assert await actions("coordinator", entity="match") == everything[2:]
+    first = (await api.get("/api/v1/events")).json()["items"][0]["id"]
+    assert await actions("coordinator", after=first) == everything[1:]
+
+
+async def test_feed_pages(api):
+    for _ in range(3):
+        await make_pair(api)
+    page = (await api.get("/api/v1/events", params={"limit": 4})).json()
+    assert len(page["items"]) == 4 and page["next_cursor"]
+    assert (await api.get("/api/v1/events", params={"limit": 4, "after": page["items"][-1]["id"]})).json()["next_cursor"] is None
+
+
+async def _read_stream(api, user, headers=None, **params):
+    r = await api.get("/api/v1/events/stream", as_user=user, params=params, headers=headers or {})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/event-stream")
+    messages = [block for block in r.text.replace("\r\n", "\n").split("\n\n") if block.startswith(("id:", "event:", "data:"))]
+    return [
+        {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in block.splitlines()} for block in messages
+    ]
+
+
+async def test_stream_delivers_backlog_then_live_events(api):
+    need, offer = await make_pair(api)
+    # The stream first replays what exists, then waits for what comes next.
+    reader = asyncio.create_task(_read_stream(api, "state", max_events=3))
+    await asyncio.sleep(0.3)
+    assert not reader.done()
+    match = (await propose(api, need, offer, as_user="donor")).json()
+    await step(api, match["id"], "reject")
+    messages = await asyncio.wait_for(reader, 10)
+    assert [m["event"] for m in messages] == ["need.created", "match.proposed", "match.rejected"]
+    assert json.loads(messages[-1]["data"])["reason"] == "reject for the test"
+    ids = [int(m["id"]) for m in messages]
+    assert ids == sorted(ids)
+
+
+async def test_stream_resumes_after_last_event_id(api):
+    await make_pair(api)
+    first = (await api.get("/api/v1/events")).json()["items"][0]["id"]
+    messages = await _read_stream(api, "coordinator", max_events=1, headers={"Last-Event-ID": str(first)})
+    assert messages[0]["event"] == "offer.created"
