@@ -12,8 +12,21 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody
 from matchmaker.accounts.guards import requires_role, requires_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.matches.idempotency import fingerprint, run_once
-from matchmaker.matches.schemas import Approval, Decision, Match, MatchCreate, MatchDetail, MatchStatus, Withdrawal
-from matchmaker.matches.service import get_match, list_matches, propose_match, transition
+from matchmaker.matches.schemas import (
+    Approval,
+    Decision,
+    Match,
+    MatchCreate,
+    MatchDetail,
+    MatchStatus,
+    Withdrawal,
+)
+from matchmaker.matches.service import (
+    get_match,
+    list_matches,
+    propose_match,
+    transition,
+)
 from matchmaker.schemas import Page
 from matchmaker.web.params import Cursor, Id, IdFilter, Limit
 
