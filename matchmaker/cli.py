@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+import msgspec
 
 from matchmaker.db.session import connection
 from matchmaker.errors import MatchmakerError
@@ -59,8 +60,6 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     from matchmaker.accounts.service import create_user
 
     async def work(conn: asyncpg.Connection) -> None:
-        import msgspec
-
         data = msgspec.convert(
             {"email": args.email, "password": args.password, "role": args.role, "organisation_id": args.organisation},
             UserCreate,
@@ -143,12 +142,8 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args)
     except MatchmakerError as exc:
         sys.exit(f"error: {exc.detail}")
-    except Exception as exc:
-        import msgspec
-
-        if isinstance(exc, msgspec.ValidationError):
-            sys.exit(f"error: {exc}")
-        raise
+    except msgspec.ValidationError as exc:
+        sys.exit(f"error: {exc}")
 
 
 if __name__ == "__main__":

@@ -57,8 +57,7 @@ class MatchController(Controller):
         self, request: Caller, data: JSONBody[MatchCreate], db: Db, idempotency_key: IdempotencyKey = None
     ) -> Response[MatchDetail]:
         """Propose a need and an offer as a match (a donor for its offers, a state for its needs, or a coordinator)."""
-        ranking = getattr(request.app.state, "ranking", None)
-        score = ranking.pair_score(data.need_id, data.offer_id) if ranking is not None else None
+        score = await request.app.state.ranking.pair_score(data.need_id, data.offer_id)
         return await run_once(
             db, request.user, idempotency_key, fingerprint("POST", request.url.path, data), 201,
             lambda: propose_match(db, request.user, data, score),

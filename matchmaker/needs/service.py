@@ -38,6 +38,11 @@ async def get_need(conn: asyncpg.Connection, need_id: int) -> Need:
     return msgspec.convert(dict(row), Need)
 
 
+async def get_needs(conn: asyncpg.Connection, need_ids: list[int]) -> dict[int, Need]:
+    rows = await fetch_all(queries.get_needs_by_ids(conn, ids=need_ids))
+    return {r["id"]: msgspec.convert(dict(r), Need) for r in rows}
+
+
 async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Need]:
     rows = await fetch_all(queries.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Need) for r in rows], limit)

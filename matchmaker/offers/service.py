@@ -65,6 +65,11 @@ async def get_offer(conn: asyncpg.Connection, offer_id: int) -> Offer:
     return msgspec.convert(dict(row), Offer)
 
 
+async def get_offers(conn: asyncpg.Connection, offer_ids: list[int]) -> dict[int, Offer]:
+    rows = await fetch_all(queries.get_offers_by_ids(conn, ids=offer_ids))
+    return {r["id"]: msgspec.convert(dict(r), Offer) for r in rows}
+
+
 async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Offer]:
     rows = await fetch_all(queries.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Offer) for r in rows], limit)

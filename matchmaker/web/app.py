@@ -23,6 +23,8 @@ from matchmaker.matches.controllers import MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
+from matchmaker.ranking.controllers import RankingController
+from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db
@@ -45,11 +47,16 @@ def _lifespan(settings: Settings):
         dsn, server = await resolve_dsn(settings)
         app.state.pool = await create_pool(dsn, settings.pool_size)
         app.state.events = EventHub()
+        app.state.ranking = RankingService(app.state.pool, settings.data_dir / MODEL_FILE)
+        # Listen before loading, so that no change made meanwhile is missed.
+        app.state.events.on_event(app.state.ranking.on_event)
         await app.state.events.start(dsn)
+        await app.state.ranking.start()
         try:
             yield
         finally:
             await app.state.events.stop()
+            await app.state.ranking.settle()
             await app.state.pool.close()
             del server  # the embedded server stops when its last handle goes
 
@@ -73,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, EventController, StatsController],
+                        MatchController, EventController, StatsController, RankingController],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],

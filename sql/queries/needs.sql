@@ -43,3 +43,9 @@ where (:organisation_id::bigint is null or organisation_id = :organisation_id)
   and (:before_id::bigint is null or id < :before_id)
 order by id desc
 limit :lim;
+
+-- name: get_needs_by_ids(ids)
+select id, organisation_id, reference, title, description, language, country, region,
+       gcm_objectives, capacity_areas, resource_types, sectors, amount, currency, committed,
+       remaining, amount_usd, deadline, status, created_at, updated_at
+from needs_read where id = any(:ids::bigint[]);

@@ -56,3 +56,10 @@ where (:organisation_id::bigint is null or o.organisation_id = :organisation_id)
   and (:before_id::bigint is null or o.id < :before_id)
 order by o.id desc
 limit :lim;
+
+-- name: get_offers_by_ids(ids)
+select id, organisation_id, organisation_kind, origin_country, reference, title, description, language,
+       gcm_objectives, capacity_areas, resource_types, sectors, countries, regions, global, budget,
+       currency, committed, remaining, budget_usd, min_amount, max_amount, deadline, status,
+       created_at, updated_at
+from offers_read where id = any(:ids::bigint[]);

@@ -1,0 +1,261 @@
+"""Needs and offers as arrays: the one representation every block and filter works on.
+
+Sparse fields are kept as ``SparseRows`` (by row and, lazily, by column), so that one need
+against 100k offers, one offer against all needs, or thousands of training needs against
+all funders is the same product, always run from the small side through the big side's
+inverted index (``cross``). Token sets (themes, geography) are feature-hashed, so both
+sides land in the same columns without a shared vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import murmurhash3_32
+
+from matchmaker.ranking.documents import (
+    CAPACITY_AREAS,
+    RESOURCE_TYPES,
+    NeedDoc,
+    OfferDoc,
+)
+from matchmaker.ranking.reference import (
+    area_levels,
+    country_areas,
+    sector_category,
+    sector_key,
+)
+from matchmaker.ranking.text import TextEncoder, fold
+
+THEMES = ("gcm", "capacity", "sector", "category")
+SMALL_THEMES = ("gcm", "capacity")  # few values: bit masks, far faster than postings at 100k offers
+AREAS = ("country", "subregion", "region")
+NO_DEADLINE = np.iinfo(np.int32).max
+TOKEN_SPACE = 2**18
+_FEW = 256  # below this many rows, scanning them beats building their postings
+
+
+class SparseRows:
+    """A sparse matrix kept by rows, with its transpose (postings) built on first use.
+
+    A ``transient`` one (a few rows taken for one query) is never worth its postings.
+    """
+
+    def __init__(self, rows: sp.csr_matrix, transient: bool = False) -> None:
+        self.rows = sp.csr_matrix(rows, dtype=np.float32)
+        self.transient = transient
+
+    @cached_property
+    def postings(self) -> sp.csr_matrix:
+        return self.rows.T.tocsr()
+
+    @property
+    def n(self) -> int:
+        return self.rows.shape[0]
+
+    def take(self, index: np.ndarray) -> SparseRows:
+        return SparseRows(self.rows[index], transient=True)
+
+
+def cross(left: SparseRows, right: SparseRows) -> np.ndarray:
+    """Dense ``left @ right.T``, walking the bigger side's postings only for the smaller side's terms."""
+    if left.n == 1:
+        return _one_against(left.rows, right)[None, :]
+    if right.n == 1:
+        return _one_against(right.rows, left)[:, None]
+    if left.n <= right.n:
+        return (left.rows @ right.postings).toarray()
+    return (right.rows @ left.postings).toarray().T
+
+
+def _one_against(query: sp.csr_matrix, index: SparseRows) -> np.ndarray:
+    """A single row against many: through the postings of a big index, row by row for a few."""
+    if "postings" in vars(index) or (index.n > _FEW and not index.transient):
+        return _postings_dot(query, index.postings)
+    return rows_dot(query, index.rows)
+
+
+def rows_dot(query: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
+    """Dot product of one row (sorted indices) with each row of ``rows``, on the raw CSR arrays."""
+    terms, weights = query.indices, query.data
+    if not len(terms) or not rows.nnz:
+        return np.zeros(rows.shape[0], dtype=np.float32)
+    position = np.minimum(np.searchsorted(terms, rows.indices), len(terms) - 1)
+    products = np.where(terms[position] == rows.indices, weights[position] * rows.data, 0)
+    owner = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+    return np.bincount(owner, weights=products, minlength=rows.shape[0]).astype(np.float32)
+
+
+def _postings_dot(query: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
+    """One row against an inverted index: the postings of the row's terms, weighted and summed."""
+    if not query.nnz:
+        return np.zeros(postings.shape[1], dtype=np.float32)
+    return np.asarray(postings[query.indices].T @ query.data, dtype=np.float32)
+
+
+def token_rows(token_sets: Iterable[Iterable[str]]) -> SparseRows:
+    """Binary rows of hashed tokens, one row per set (built directly: this runs per query)."""
+    rows = [sorted({murmurhash3_32(t, positive=True) % TOKEN_SPACE for t in tokens}) for tokens in token_sets]
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
+    data = np.ones(len(indices), dtype=np.float32)
+    return SparseRows(sp.csr_matrix((data, indices, indptr), shape=(len(rows), TOKEN_SPACE)))
+
+
+def _days(value: date | None) -> int:
+    return value.toordinal() if value is not None else NO_DEADLINE
+
+
+def _resource_mask(resource_types: Iterable[str]) -> int:
+    return sum(1 << RESOURCE_TYPES.index(r) for r in resource_types if r in RESOURCE_TYPES)
+
+
+def _bit(value: str, known: Sequence[str]) -> int:
+    """Bit of a small-vocabulary value: its place in ``known``, else a hashed spare bit."""
+    if value in known:
+        return known.index(value)
+    return len(known) + murmurhash3_32(value, positive=True) % (64 - len(known))
+
+
+_GCM = tuple(str(g) for g in range(1, 24))
+
+
+def theme_masks(tokens: Iterable[dict[str, list[str]]]) -> dict[str, np.ndarray]:
+    """GCM objectives and capacity areas as 64-bit masks, one per document."""
+    tokens = list(tokens)
+    return {
+        name: np.array([sum({1 << _bit(v, known) for v in t[name]}) for t in tokens], dtype=np.uint64)
+        for name, known in (("gcm", _GCM), ("capacity", CAPACITY_AREAS))
+    }
+
+
+def _amount(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def doc_text(doc: NeedDoc | OfferDoc) -> str:
+    return f"{doc.title}\n{doc.description}".strip()
+
+
+def theme_tokens(doc: NeedDoc | OfferDoc) -> dict[str, list[str]]:
+    sectors = [sector_key(s) for s in doc.sectors]
+    return {
+        "gcm": [str(g) for g in doc.gcm_objectives],
+        "capacity": list(doc.capacity_areas),
+        "sector": sectors,
+        "category": [c for c in map(sector_category, sectors) if c],
+    }
+
+
+def split_areas(names: Iterable[str]) -> dict[str, list[str]]:
+    """M49 area names sorted into regions and sub-regions (unknown names are dropped)."""
+    out: dict[str, list[str]] = {"region": [], "subregion": []}
+    for name in names:
+        level = area_levels().get(fold(name.strip()))
+        if level:
+            out[level].append(fold(name.strip()))
+    return out
+
+
+def need_areas(need: NeedDoc) -> dict[str, list[str]]:
+    """Country, sub-region and region tokens a need lies in."""
+    areas = split_areas(need.regions)
+    for code in need.countries:
+        region, subregions = country_areas(code)
+        areas["region"] += [fold(region)] if region else []
+        areas["subregion"] += [fold(s) for s in subregions]
+    return {"country": [c.upper() for c in need.countries], **areas}
+
+
+def offer_areas(offer: OfferDoc) -> dict[str, list[str]]:
+    """Country, sub-region and region tokens an offer declares (a diaspora's origin counts)."""
+    countries = [c.upper() for c in offer.countries]
+    if offer.funder_kind == "diaspora_organisation" and offer.funder_country:
+        countries.append(offer.funder_country.upper())
+    return {"country": countries, **split_areas(offer.regions)}
+
+
+class Encoded:
+    """Fields shared by encoded needs and offers."""
+
+    def __init__(self, docs: Sequence[NeedDoc | OfferDoc], encoder: TextEncoder, areas: list[dict[str, list[str]]]):
+        self.ids = [doc.id for doc in docs]
+        texts = [doc_text(doc) for doc in docs]
+        self.counts = SparseRows(encoder.counts(texts))
+        self.text = SparseRows(encoder.weight(self.counts.rows))
+        self.has_text = np.array([bool(t) for t in texts])
+        themes = [theme_tokens(doc) for doc in docs]
+        self.themes = {name: token_rows(t[name] for t in themes) for name in THEMES if name not in SMALL_THEMES}
+        self.theme_masks = theme_masks(themes)
+        self.areas = {level: token_rows(a[level] for a in areas) for level in AREAS}
+        self.resources = np.array([_resource_mask(doc.resource_types) for doc in docs], dtype=np.uint8)
+        self.deadline = np.array([_days(doc.deadline) for doc in docs], dtype=np.int64)
+        self.language = [doc.language for doc in docs]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+class EncodedNeeds(Encoded):
+    def __init__(self, needs: Sequence[NeedDoc], encoder: TextEncoder) -> None:
+        self.areas_lists = [need_areas(need) for need in needs]
+        super().__init__(needs, encoder, self.areas_lists)
+        self.amount = np.array([_amount(need.amount_usd) for need in needs])
+
+
+class EncodedOffers(Encoded):
+    def __init__(self, offers: Sequence[OfferDoc], encoder: TextEncoder) -> None:
+        super().__init__(offers, encoder, [offer_areas(offer) for offer in offers])
+        self.funder_ids = [offer.funder_id for offer in offers]
+        self.kind = np.array([offer.funder_kind for offer in offers], dtype=object)
+        self.global_ = np.array([offer.global_ for offer in offers])
+        self.open = np.array([offer.status == "open" for offer in offers])
+        self.remaining = np.array([_amount(offer.remaining_usd) for offer in offers])
+        self.min = np.array([_amount(offer.min_usd) for offer in offers])
+        self.max = np.array([_amount(offer.max_usd) for offer in offers])
+
+
+def stack(parts: Sequence[object]) -> object:
+    """Concatenate encoded parts row-wise (encoded docs, history queries, or their fields)."""
+    first = parts[0]
+    if first is None:
+        return None
+    if isinstance(first, SparseRows):  # an index grown by upsert: worth postings again
+        return SparseRows(sp.vstack([p.rows for p in parts], format="csr"))
+    if isinstance(first, sp.spmatrix | sp.sparray):
+        return sp.vstack(parts, format="csr")
+    if isinstance(first, np.ndarray):
+        return np.concatenate(parts)
+    if isinstance(first, list):
+        return [item for part in parts for item in part]
+    if isinstance(first, dict):
+        return {key: stack([p[key] for p in parts]) for key in first}
+    if isinstance(first, tuple):  # NamedTuple
+        return type(first)(*(stack(column) for column in zip(*parts)))
+    out = object.__new__(type(first))
+    out.__dict__.update({key: stack([vars(p)[key] for p in parts]) for key in vars(first)})
+    return out
+
+
+def take(value: object, rows: np.ndarray) -> object:
+    """The given rows of an encoded object (same kinds as ``stack``)."""
+    if value is None:
+        return None
+    if isinstance(value, SparseRows):
+        return value.take(rows)
+    if isinstance(value, sp.spmatrix | sp.sparray | np.ndarray):
+        return value[rows]
+    if isinstance(value, list):
+        return [value[i] for i in rows]
+    if isinstance(value, dict):
+        return {key: take(v, rows) for key, v in value.items()}
+    if isinstance(value, tuple):
+        return type(value)(*(take(v, rows) for v in value))
+    out = object.__new__(type(value))
+    out.__dict__.update({key: take(v, rows) for key, v in vars(value).items()})
+    return out

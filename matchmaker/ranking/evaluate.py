@@ -1,0 +1,98 @@
+"""Funder-ranking evaluation on funding records: ``matchmaker`` beside the baselines.
+
+Funder profiles and history come from the training records only. Every test record whose
+funder has training records becomes a need; all training funders are ranked for it, each
+as an offer with no declared text, global, every resource type, plus its history. The
+record's real funder is the one right answer (see ``shared/bench/README.md``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from matchmaker.ranking.baselines import BM25Profiles, Popularity, TfidfProfiles
+from matchmaker.ranking.documents import (
+    FundingRecord,
+    NeedDoc,
+    funder_offer,
+    read_records,
+    record_to_need,
+)
+from matchmaker.ranking.index import OfferIndex
+from matchmaker.ranking.metrics import line, ranks, summary
+from matchmaker.ranking.model import MatchRanker
+
+_BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def matchmaker_scores(train: Sequence[FundingRecord], ranker: MatchRanker | None = None) -> tuple[list[str], Callable]:
+    """(funder ids, scorer of needs) for a ranker fitted on ``train`` (fitted here if not given)."""
+    if ranker is None:
+        started = time.perf_counter()
+        ranker = MatchRanker().fit(train)
+        _progress(f"matchmaker: fitted on {len(train)} records in {time.perf_counter() - started:.1f}s")
+    index = OfferIndex.build([funder_offer(f) for f in sorted({r.funder_id for r in train})], train, ranker)
+
+    def score(needs: Sequence[NeedDoc]) -> np.ndarray:
+        return np.vstack([ranker.score(needs[i : i + _BATCH], index) for i in range(0, len(needs), _BATCH)])
+
+    return [offer.funder_id for offer in index.offers], score
+
+
+def evaluate_records(
+    train: Sequence[FundingRecord], test: Sequence[FundingRecord], out: TextIO = sys.stdout, ranker: MatchRanker | None = None
+) -> dict[str, dict[str, float]]:
+    """Metrics of each ranker on ``test`` with history from ``train``; one printed line each."""
+    known = {r.funder_id for r in train}
+    queries = [r for r in test if r.funder_id in known]
+    needs = [record_to_need(r) for r in queries]
+    _progress(f"{len(queries)} of {len(test)} test records have a funder with training records ({len(known)} funders)")
+    rankers: dict[str, Callable[[], tuple[list[str], Callable]]] = {
+        "matchmaker": lambda: matchmaker_scores(train, ranker),
+        "popularity": lambda: _baseline(Popularity(train)),
+        "tfidf": lambda: _baseline(TfidfProfiles(train)),
+        "bm25": lambda: _baseline(BM25Profiles(train)),
+    }
+    results = {}
+    for name, make in rankers.items():
+        started = time.perf_counter()
+        funder_ids, score = make()
+        column = {f: i for i, f in enumerate(funder_ids)}
+        scores = score(needs) if needs else np.zeros((0, len(funder_ids)))
+        results[name] = summary(ranks(scores, np.array([column[r.funder_id] for r in queries], dtype=np.int64)))
+        print(line(name, results[name]), file=out, flush=True)
+        _progress(f"{name}: {time.perf_counter() - started:.1f}s")
+    return results
+
+
+def _baseline(model: Popularity | TfidfProfiles | BM25Profiles) -> tuple[list[str], Callable]:
+    return model.funder_ids, model.score
+
+
+def evaluate(train_path: str | Path, test_path: str | Path, out: TextIO = sys.stdout) -> dict[str, dict[str, float]]:
+    """Read two CSVs in the bench format and print one metrics line per ranker."""
+    return evaluate_records(read_records(train_path), read_records(test_path), out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--test", required=True)
+    args = parser.parse_args(argv)
+    evaluate(args.train, args.test)
+
+
+if __name__ == "__main__":
+    main()

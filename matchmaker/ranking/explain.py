@@ -1,0 +1,174 @@
+"""Ranked results and their explanations: one factor per evidence block, in words.
+
+Contributions come from the combination formula (see ``learning``); this module only
+turns them into ``Factor`` items with a human detail, e.g. "shares GCM objectives 11 and
+14" or "funded 12 of its 150 projects in Senegal since 2015".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import msgspec
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.ranking.documents import NeedDoc, OfferDoc
+from matchmaker.ranking.encoding import doc_text, need_areas, offer_areas, theme_tokens
+from matchmaker.ranking.history import RECENT_YEARS, FunderHistory, need_attributes
+from matchmaker.ranking.reference import country_name, sector_label
+from matchmaker.ranking.text import shared_terms
+
+BLOCKS = ("text", "thematic", "geography", "resources_amount", "history")
+
+
+class Factor(msgspec.Struct, frozen=True):
+    factor: str
+    contribution: float
+    detail: str
+
+
+class RankedOffer(msgspec.Struct, frozen=True):
+    offer_id: str
+    score: float
+    explanation: list[Factor]
+
+
+class RankedNeed(msgspec.Struct, frozen=True):
+    need_id: str
+    score: float
+    explanation: list[Factor]
+
+
+def _join(items: Iterable[object]) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _money(amount: float) -> str:
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if amount >= size:
+            return f"{amount / size:.3g}{unit} USD"
+    return f"{amount:.0f} USD"
+
+
+def text_detail(need: NeedDoc, offer: OfferDoc) -> str:
+    terms = shared_terms(doc_text(need), doc_text(offer))
+    return "text: " + "; ".join(terms) if terms else "no shared terms"
+
+
+def thematic_detail(need: NeedDoc, offer: OfferDoc) -> str:
+    a, b = theme_tokens(need), theme_tokens(offer)
+    parts = []
+    for name, label in (("gcm", "GCM objectives"), ("capacity", "capacity areas"), ("sector", "sectors")):
+        shared = sorted(set(a[name]) & set(b[name]), key=lambda t: (len(t), t))
+        if shared:
+            shown = shared if name != "sector" else [sector_label(s) for s in shared]
+            parts.append(f"{label if len(shared) > 1 else label[:-1]} {_join(shown)}")
+    if not parts and set(a["category"]) & set(b["category"]):
+        parts.append("DAC categories " + _join(sorted(set(a["category"]) & set(b["category"]))))
+    return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
+
+
+def geography_detail(need: NeedDoc, offer: OfferDoc) -> str:
+    a, b = need_areas(need), offer_areas(offer)
+    origin = offer.funder_country if offer.funder_kind == "diaspora_organisation" else None
+    if origin and origin.upper() in a["country"]:
+        return f"diaspora organisation from {country_name(origin)}"
+    shared = [c for c in a["country"] if c in b["country"]]
+    if shared:
+        return "covers " + _join(country_name(c) for c in shared)
+    for level in ("subregion", "region"):
+        names = [r for r in offer.regions if r.strip().lower() in {t.lower() for t in a[level]}]
+        if names:
+            return "covers " + _join(names)
+    return "global offer"
+
+
+def resources_detail(need: NeedDoc, offer: OfferDoc) -> str:
+    parts = []
+    shared = [r for r in need.resource_types if r in offer.resource_types]
+    if shared:
+        parts.append("provides " + _join(r.replace("_", " ") for r in shared))
+    caps = [c for c in (offer.remaining_usd, offer.max_usd) if c is not None]
+    if need.amount_usd and caps:
+        share = min(1.0, min(caps) / need.amount_usd)
+        parts.append(f"one grant covers {share:.0%} of the {_money(need.amount_usd)} needed")
+    return "; ".join(parts) or "no declared resources or amounts"
+
+
+def history_detail(
+    need: NeedDoc, vector: sp.csr_matrix, history: FunderHistory | None, funder: int, contributions: Mapping[str, float]
+) -> str:
+    """The two history features that weigh most, in words; what is specific to the need first."""
+    if history is None or funder < 0:
+        return "no funding history"
+    tokens = need_attributes(need)
+    total = int(history.n[funder])
+    parts = []
+    generic = {"h_language", "h_amount", "h_recency", "h_volume"}  # true of many funders: said last
+    for name in sorted(contributions, key=lambda k: -contributions[k] * (0.5 if k in generic else 1))[:2]:
+        if contributions[name] <= 0:
+            break
+        attr = name[2:]
+        if name in ("h_text", "h_similar"):
+            title = history.most_similar_title(vector, funder)
+            parts.append(f"past projects like “{title}”" if title else "similar past projects")
+        elif attr in ("country", "subregion", "region", "sector", "category", "language"):
+            parts.append(_share_detail(history, funder, attr, tokens[attr], total))
+        elif attr == "amount":
+            low, high = history.amount_range(funder)
+            parts.append(f"usually funds {_money(low)}" + (f"–{_money(high)}" if high > low else ""))
+        elif attr == "recency":
+            parts.append(f"{history.recent_count(funder)} projects in the last {RECENT_YEARS} years of records")
+        elif attr == "volume":
+            parts.append(f"{total} past projects")
+    return "; ".join(p for p in parts if p) or f"{total} past projects"
+
+
+def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[str], total: int) -> str:
+    vocab = history.vocab[attr]
+    known = [t for t in tokens if t in vocab]
+    if not known:
+        return ""
+    best = max(known, key=lambda t: history.counts[attr][funder, vocab[t]])
+    count = int(round(history.counts[attr][funder, vocab[best]]))
+    label = {"country": country_name(best), "sector": f"sector {sector_label(best)}", "category": f"DAC category {best}",
+             "language": f"in language '{best}'"}.get(attr, best.title())
+    where = "in " if attr in ("country", "subregion", "region") else ""
+    since = int(history.first_year[attr][funder, vocab[best]])
+    since_text = f" since {since}" if count and since < 9999 else ""
+    return f"funded {count} of its {total} projects {where}{label}{since_text}"
+
+
+def build(
+    need: NeedDoc,
+    offer: OfferDoc,
+    contributions: Mapping[str, float],
+    blocks: Mapping[str, str],
+    history: FunderHistory | None,
+    funder: int,
+    need_vector: sp.csr_matrix,
+) -> tuple[float, list[Factor]]:
+    """(score, factors): one factor per block, contributions summed per block."""
+    per_block = {block: 0.0 for block in BLOCKS}
+    for name, value in contributions.items():
+        per_block[blocks[name]] += value
+    history_parts = {k: v for k, v in contributions.items() if blocks[k] == "history"}
+    details = {
+        "text": lambda: text_detail(need, offer) if per_block["text"] else "no text evidence",
+        "thematic": lambda: thematic_detail(need, offer),
+        "geography": lambda: geography_detail(need, offer),
+        "resources_amount": lambda: resources_detail(need, offer),
+        "history": lambda: history_detail(need, need_vector, history, funder, history_parts),
+    }
+    factors = [Factor(block, per_block[block], details[block]()) for block in BLOCKS]
+    return float(sum(f.contribution for f in factors)), factors
+
+
+def top_k(scores: np.ndarray, mask: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of the ``limit`` best eligible scores, best first (ties by position)."""
+    candidates = np.flatnonzero(mask)
+    if len(candidates) > limit:
+        candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+    return candidates[np.lexsort((candidates, -scores[candidates]))]

@@ -1,0 +1,227 @@
+"""Evidence from a funder's funding history: what it funded, where, how much, how lately.
+
+Built once per set of funding records, per funder (not per offer): an index of 100k offers
+from 5k funders computes these 5k rows once per need and gathers them for the offers.
+
+- ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
+  divided by the most the need's terms could score, so it lies in [0, 1];
+- ``h_similar``: cosine of the need to the funder's single most similar past record;
+- ``h_country`` … ``h_amount``: the funder's (smoothed) share of records in the need's
+  country, sub-region, region, DAC sectors and categories, language and amount band, on a
+  log scale: adding these up is adding log-likelihoods, as naive Bayes does;
+- ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
+  of all records (how active it is at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.ranking.blocks import Evidence
+from matchmaker.ranking.documents import FundingRecord, NeedDoc, record_to_need
+from matchmaker.ranking.encoding import (
+    EncodedNeeds,
+    SparseRows,
+    cross,
+    need_areas,
+    rows_dot,
+    theme_tokens,
+)
+from matchmaker.ranking.text import TextEncoder
+
+ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount")
+HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
+
+SHARE_DEPTH = 4.0  # shares span four decades: 1e-4 or less scores 0, a share of 1 scores 1
+SMOOTHING = 1.0  # one pseudo-record spread like the whole history, so unseen is unlikely, not impossible
+RECENT_YEARS = 3
+BM25_K1, BM25_B = 1.5, 0.75  # profiles are long: a slower saturation suits them
+_CHUNK = 2**22  # cells of need × record similarities held at once
+
+
+def log_share(p: np.ndarray) -> np.ndarray:
+    return np.clip(1 + np.log10(np.maximum(p, 1e-30)) / SHARE_DEPTH, 0, 1).astype(np.float32)
+
+
+def amount_band(amount: float | None) -> int | None:
+    """Half-decade band of a USD amount (a factor of ~3.2 per band)."""
+    return None if amount is None or not amount > 0 else int(np.floor(np.log10(max(amount, 1.0)) * 2))
+
+
+def need_attributes(need: NeedDoc) -> dict[str, list[str]]:
+    """The need's tokens for each attribute whose share a funder's history gives."""
+    band = amount_band(need.amount_usd)
+    return {
+        **need_areas(need),
+        "sector": theme_tokens(need)["sector"],
+        "category": theme_tokens(need)["category"],
+        "language": [need.language] if need.language else [],
+        "amount": [str(band)] if band is not None else [],
+    }
+
+
+class HistoryQueries(NamedTuple):
+    """Needs encoded against one history's vocabularies."""
+
+    terms: SparseRows
+    text: SparseRows
+    bm25_max: np.ndarray
+    attributes: dict[str, sp.csr_matrix]
+    has: dict[str, np.ndarray]
+    tokens: list[dict[str, list[str]]]
+
+
+class FunderHistory:
+    """Per-funder aggregates of funding records, and the history evidence they give."""
+
+    def __init__(self, records: Sequence[FundingRecord], encoder: TextEncoder) -> None:
+        records = sorted(records, key=lambda r: r.funder_id)
+        funder_of = np.array([r.funder_id for r in records], dtype=object)
+        self.funder_ids, self.starts, owner = np.unique(funder_of, return_index=True, return_inverse=True)
+        self.funder_ids = self.funder_ids.tolist()
+        self.position = {funder: i for i, funder in enumerate(self.funder_ids)}
+        self.names = {r.funder_id: r.funder_name for r in records}
+        self.titles = [r.title for r in records]
+        self.n = np.bincount(owner, minlength=len(self.funder_ids)).astype(np.float32)
+        self.years = np.array([r.year or 0 for r in records])
+        self.amounts = np.array([np.nan if r.amount_usd is None else r.amount_usd for r in records])
+        known = self.years > 0
+        self.has_years = bool(known.any())
+        self.last_year = int(self.years.max()) if self.has_years else None
+        self.recent = known & (self.years > (self.last_year or 0) - RECENT_YEARS)
+        self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
+        self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
+        self._activity(owner)
+
+    @property
+    def size(self) -> int:
+        return len(self.funder_ids)
+
+    def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
+        self.vocab, self.counts, self.scores, self.first_year = {}, {}, {}, {}
+        for attr in ATTRIBUTES:
+            vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
+            rows, cols, weights = [], [], []
+            for i, tokens in enumerate(attributes):
+                for token in set(tokens[attr]):
+                    spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr == "amount" else ((token, 1.0),)
+                    for key, weight in spread:  # a record also counts half in the next amount bands
+                        if str(key) in vocab:
+                            rows.append(i), cols.append(vocab[str(key)]), weights.append(weight)
+            rows_a = np.asarray(rows, dtype=np.int64)
+            counts = np.zeros((self.size, len(vocab)), dtype=np.float32)
+            np.add.at(counts, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights, dtype=np.float32))
+            overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
+            shares = (counts + SMOOTHING * overall) / (self.n[:, None] + SMOOTHING)
+            self.vocab[attr], self.counts[attr] = vocab, counts
+            self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
+            first = np.full(counts.shape, 9999, dtype=np.int32)
+            known = self.years[rows_a] > 0
+            np.minimum.at(first, (owner[rows_a][known], np.asarray(cols, dtype=np.int64)[known]), self.years[rows_a][known])
+            self.first_year[attr] = first
+
+    def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
+        counts = encoder.counts(texts)
+        self.records_text = SparseRows(encoder.weight(counts))
+        membership = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(self.size, len(owner)))
+        profiles = (membership @ counts).tocsr()
+        df = np.bincount(profiles.indices, minlength=profiles.shape[1])
+        # Okapi IDF, floored as in rank_bm25: a term most funders use still says a little.
+        raw = np.log((self.size - df + 0.5) / (df + 0.5))
+        seen = df > 0
+        floor = max(0.25 * raw[seen].mean(), 0.0) if seen.any() else 0.0
+        self.idf = np.where(seen, np.where(raw < 0, floor, raw), 0).astype(np.float32)
+        lengths = np.asarray(profiles.sum(axis=1)).ravel()
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(lengths.mean(), 1.0))
+        tf = profiles.data
+        profiles.data = self.idf[profiles.indices] * tf * (BM25_K1 + 1) / (tf + np.repeat(norm, np.diff(profiles.indptr)))
+        self.profiles = SparseRows(profiles)
+
+    def _activity(self, owner: np.ndarray) -> None:
+        known, recent = self.years > 0, self.recent
+        n_known = np.bincount(owner[known], minlength=self.size)
+        n_recent = np.bincount(owner[recent], minlength=self.size)
+        overall = recent.sum() / max(known.sum(), 1)
+        self.recency = log_share((n_recent + SMOOTHING * overall) / (n_known + SMOOTHING))
+        self.volume = log_share(self.n / self.n.sum())
+        self.amount_quartiles = np.zeros((self.size, 2))
+        for funder in range(self.size):
+            amounts = self.amounts[self._span(funder)]
+            amounts = amounts[~np.isnan(amounts)]
+            if amounts.size:
+                self.amount_quartiles[funder] = np.percentile(amounts, [25, 75])
+        self.n_recent = n_recent
+
+    def queries(self, needs: Sequence[NeedDoc], encoded: EncodedNeeds) -> HistoryQueries:
+        """Encode needs against this history's vocabularies (once per need)."""
+        terms = encoded.counts.rows.copy()
+        terms.data[:] = 1
+        bm25_max = np.asarray(terms @ (self.idf * (BM25_K1 + 1))).ravel()
+        tokens = [need_attributes(need) for need in needs]
+        attributes, has = {}, {}
+        for attr in ATTRIBUTES:
+            vocab = self.vocab[attr]
+            rows = [sorted({vocab[t] for t in need_tokens[attr] if t in vocab}) for need_tokens in tokens]
+            count = np.array([len(r) for r in rows])
+            indptr = np.concatenate([[0], np.cumsum(count)])
+            indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
+            # Several countries or sectors: the mean of their scores.
+            data = np.repeat(1 / np.maximum(count, 1), count).astype(np.float32)
+            attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
+            has[attr] = count > 0
+        return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
+
+    def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
+        """History features for every (need, funder) pair; ``funders`` restricts the columns."""
+        profiles = self.profiles if funders is None else self.profiles.take(funders)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bm25 = np.nan_to_num(cross(queries.terms, profiles) / queries.bm25_max[:, None])
+        has_text = queries.bm25_max > 0
+        out = {
+            "h_text": Evidence(bm25, has_text[:, None]),
+            "h_similar": Evidence(self._most_similar(queries.text, funders), has_text[:, None]),
+        }
+        columns = slice(None) if funders is None else funders
+        for attr in ATTRIBUTES:
+            values = queries.attributes[attr] @ self.scores[attr][:, columns]
+            out[f"h_{attr}"] = Evidence(np.asarray(values), queries.has[attr][:, None])
+        out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
+        out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
+        return out
+
+    def _most_similar(self, text: SparseRows, funders: np.ndarray | None) -> np.ndarray:
+        """Each need's best cosine to a single past record of each funder."""
+        if funders is None:
+            records, starts = self.records_text, self.starts
+        else:
+            ends = np.append(self.starts[1:], len(self.titles))
+            spans = [np.arange(self.starts[f], ends[f]) for f in funders]
+            records = self.records_text.take(np.concatenate(spans))
+            starts = np.cumsum([0] + [len(s) for s in spans[:-1]])
+        step = max(1, _CHUNK // max(records.n, 1))
+        parts = [
+            np.maximum.reduceat(cross(SparseRows(text.rows[i : i + step]), records), starts, axis=1)
+            for i in range(0, text.n, step)
+        ]
+        return np.vstack(parts) if parts else np.zeros((0, len(starts)), dtype=np.float32)
+
+    def _span(self, funder: int) -> slice:
+        return slice(self.starts[funder], self.starts[funder + 1] if funder + 1 < self.size else len(self.titles))
+
+    def most_similar_title(self, vector: sp.csr_matrix, funder: int) -> str:
+        """Title of the funder's past record closest to a need's text vector."""
+        span = self._span(funder)
+        similarity = rows_dot(vector, self.records_text.rows[span])
+        return self.titles[span][int(np.argmax(similarity))] if similarity.size and similarity.max() > 0 else ""
+
+    def amount_range(self, funder: int) -> tuple[float, float]:
+        """Interquartile range of the funder's past amounts."""
+        low, high = self.amount_quartiles[funder]
+        return float(low), float(high)
+
+    def recent_count(self, funder: int) -> int:
+        return int(self.n_recent[funder])

@@ -1,0 +1,313 @@
+"""The ranking estimator: evidence features in, learned block weights, ranked and explained matches out.
+
+``MatchRanker.fit`` learns the text weighting (IDF) and how the evidence features combine
+(see ``learning``) from funding history — each recent record is a need whose real funder
+must beat all others, with profiles from the earlier records — and from coordinators'
+decisions. ``rank`` orders the eligible offers of an ``OfferIndex`` for a need;
+``rank_needs`` orders the needs of a ``NeedIndex`` for an offer, with the same features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from matchmaker.ranking.blocks import OFFER_FEATURES, Evidence, offer_evidence
+from matchmaker.ranking.documents import (
+    Decision,
+    FundingRecord,
+    NeedDoc,
+    OfferDoc,
+    funder_offer,
+    record_to_need,
+)
+from matchmaker.ranking.eligibility import eligible
+from matchmaker.ranking.encoding import EncodedNeeds, EncodedOffers, doc_text
+from matchmaker.ranking.explain import BLOCKS, RankedNeed, RankedOffer, build, top_k
+from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries
+from matchmaker.ranking.index import NeedIndex, OfferIndex
+from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
+from matchmaker.ranking.text import TextEncoder
+
+FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
+FEATURES = tuple(FEATURE_BLOCKS)
+# Before any data: what a need and an offer declare matters most, history a good deal.
+DEFAULT_BLOCK_PRIORS = {"text": 0.25, "thematic": 0.2, "geography": 0.1, "resources_amount": 0.1, "history": 0.35}
+
+
+class MatchRanker(BaseEstimator):
+    """Scores (need, offer) pairs as a weighted mean of evidence features in [0, 1].
+
+    Parameters
+    ----------
+    block_priors: prior share of each block (``DEFAULT_BLOCK_PRIORS`` when ``None``),
+        split evenly among the block's features; the weights without data.
+    regularization: strength of the pull towards the prior weights.
+    min_evidence: least total weight a pair's score is divided by (see ``learning``).
+    holdout_share: share of the records, the most recent, used as training needs.
+    max_queries, max_candidates: training needs, and candidate funders per need.
+    n_features: size of the hashed text space.
+    random_state: seed of the subsampling.
+    """
+
+    def __init__(
+        self,
+        block_priors: Mapping[str, float] | None = None,
+        regularization: float = 0.02,
+        min_evidence: float = 0.5,
+        holdout_share: float = 0.2,
+        max_queries: int = 3000,
+        max_candidates: int = 50,
+        n_features: int = 2**20,
+        random_state: int = 0,
+    ) -> None:
+        self.block_priors = block_priors
+        self.regularization = regularization
+        self.min_evidence = min_evidence
+        self.holdout_share = holdout_share
+        self.max_queries = max_queries
+        self.max_candidates = max_candidates
+        self.n_features = n_features
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def prior_weights(self) -> np.ndarray:
+        priors = {**DEFAULT_BLOCK_PRIORS, **(self.block_priors or {})}
+        sizes = {block: sum(1 for b in FEATURE_BLOCKS.values() if b == block) for block in priors}
+        weights = np.array([priors[FEATURE_BLOCKS[name]] / sizes[FEATURE_BLOCKS[name]] for name in FEATURES])
+        return weights / weights.sum()
+
+    def fit(self, records: Sequence[FundingRecord], decisions: Sequence[Decision] = ()) -> MatchRanker:
+        """Learn from funding records (history) and coordinators' decisions; returns self."""
+        records, decisions = list(records), list(decisions)
+        texts = [f"{r.title}\n{r.description}" for r in records]
+        texts += [doc_text(doc) for d in decisions for doc in (d.need, d.offer)]
+        self.encoder_ = TextEncoder(self.n_features).fit(texts)
+        self.feature_names_ = list(FEATURES)
+        self.feature_blocks_ = dict(FEATURE_BLOCKS)
+        prior = self.prior_weights()
+        groups = self._history_groups(records)
+        pairs = self._decision_pairs(records, decisions)
+        self.weights_, info = fit_weights(prior, groups, pairs, self.regularization, self.min_evidence)
+        self.training_ = {"records": len(records), "decisions": len(decisions), **info}
+        if groups is not None:
+            self.training_["queries"] = len(groups.values)
+            self.training_["mrr_prior"] = _group_mrr(groups, prior, self.min_evidence)
+            self.training_["mrr_fitted"] = _group_mrr(groups, self.weights_, self.min_evidence)
+        return self
+
+    def _split(self, records: list[FundingRecord]) -> tuple[list[FundingRecord], list[FundingRecord]]:
+        """(profiles, queries): the latest years as queries when years are known, else a random share."""
+        rng = np.random.default_rng(self.random_state)
+        years = np.array([r.year or 0 for r in records])
+        dated = np.sort(years[years > 0])
+        if len(np.unique(dated)) >= 2:
+            cutoff = dated[min(int(len(dated) * (1 - self.holdout_share)), len(dated) - 1)]
+            cutoff = max(cutoff, dated[0] + 1)  # keep at least the first year for the profiles
+            is_query = years >= cutoff
+        else:
+            is_query = rng.random(len(records)) < self.holdout_share
+        profiles = [r for r, q in zip(records, is_query) if not q]
+        known = {r.funder_id for r in profiles}
+        queries = [r for r, q in zip(records, is_query) if q and r.funder_id in known]
+        if len(queries) > self.max_queries:
+            queries = [queries[i] for i in np.sort(rng.choice(len(queries), self.max_queries, replace=False))]
+        return profiles, queries
+
+    def _history_groups(self, records: list[FundingRecord]) -> Groups | None:
+        """Listwise groups: each query record's true funder against the other funders."""
+        profiles, queries = self._split(records)
+        if not queries:
+            return None
+        history = FunderHistory(profiles, self.encoder_)
+        index = OfferIndex(
+            [funder_offer(f) for f in history.funder_ids], history, self.encoder_
+        )
+        rng = np.random.default_rng(self.random_state)
+        prior = self.prior_weights()
+        parts = []
+        step = max(1, 2**21 // (index.size * len(FEATURES)))  # bound the (needs, funders, features) block
+        for start in range(0, len(queries), step):
+            chunk = queries[start : start + step]
+            values, available, ok = self.evidence([record_to_need(r) for r in chunk], index)
+            truth = np.array([history.position[r.funder_id] for r in chunk])
+            parts.append(_pick_candidates(values, available, ok, truth, prior, self, rng))
+        return Groups(*(np.concatenate(column) for column in zip(*parts)))
+
+    def _decision_pairs(self, records: list[FundingRecord], decisions: list[Decision]) -> Pairs | None:
+        if not decisions:
+            return None
+        history = FunderHistory(records, self.encoder_) if records else None
+        rows = [self.evidence([d.need], OfferIndex([d.offer], history, self.encoder_))[:2] for d in decisions]
+        values = np.concatenate([v[0] for v, _ in rows])
+        available = np.concatenate([a[0] for _, a in rows])
+        return Pairs(values, available, np.array([float(d.approved) for d in decisions]))
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def evidence(
+        self, needs: Sequence[NeedDoc] | NeedIndex, offers: OfferIndex, today: date | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(values, available, eligible) for every (need, offer) pair, features last."""
+        check_is_fitted(self)
+        if not isinstance(needs, NeedIndex):
+            needs = NeedIndex(needs, offers.history, self.encoder_)
+        return _evidence(needs.encoded, offers.encoded, needs.queries, offers, today or date.today())
+
+    def score(self, needs: Sequence[NeedDoc] | NeedIndex, offers: OfferIndex, today: date | None = None) -> np.ndarray:
+        """Scores of every (need, offer) pair; ineligible pairs are ``-inf``.
+
+        Same formula as ``combine`` over ``evidence``, summed feature by feature, with the
+        history part summed per funder before it is spread over the funders' offers.
+        """
+        check_is_fitted(self)
+        if not isinstance(needs, NeedIndex):
+            needs = NeedIndex(needs, offers.history, self.encoder_)
+        weights = dict(zip(self.feature_names_, self.weights_.astype(np.float32)))
+        declared = offer_evidence(needs.encoded, offers.encoded)
+        ok = eligible(needs.encoded, offers.encoded, declared["geography"].values, today or date.today())
+        num, den = _partial(declared, weights)
+        if _has_history(needs.queries, offers):
+            h_num, h_den = _partial(offers.history.evidence(needs.queries, offers.funders), weights)
+            n_funders = offers.history.size if offers.funders is None else len(offers.funders)
+            known = offers.funder >= 0
+            columns = np.where(known, offers.funder_column, 0)
+            num = num + np.broadcast_to(h_num, (needs.size, n_funders))[:, columns] * known
+            den = den + np.broadcast_to(h_den, (needs.size, n_funders))[:, columns] * known
+        return np.where(ok, num / np.maximum(den, self.min_evidence), -np.inf)
+
+    def rank(
+        self,
+        need: NeedDoc,
+        index: OfferIndex,
+        limit: int = 20,
+        today: date | None = None,
+        kinds: Collection[str] | None = None,
+        allowed_ids: Collection[str] | None = None,
+    ) -> list[RankedOffer]:
+        """The best eligible offers for a need, best first, each with its explanation."""
+        needs = NeedIndex([need], index.history, self.encoder_)
+        scores = self.score(needs, index, today)[0]
+        top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
+        chosen = index.subset(top)
+        values, available, _ = self.evidence(needs, chosen, today)
+        return [
+            RankedOffer(offer.id, *self._explain(need, offer, values[0, j], available[0, j], needs, 0, chosen.funder[j]))
+            for j, offer in enumerate(chosen.offers)
+        ]
+
+    def rank_needs(
+        self,
+        offer: OfferDoc,
+        index: NeedIndex,
+        limit: int = 20,
+        today: date | None = None,
+        allowed_ids: Collection[str] | None = None,
+    ) -> list[RankedNeed]:
+        """The best eligible needs for an offer, best first, each with its explanation."""
+        offers = OfferIndex([offer], index.history, self.encoder_)
+        scores = self.score(index, offers, today)[:, 0]
+        chosen = index.subset(top_k(scores, np.isfinite(scores) & index.mask(allowed_ids=allowed_ids), limit))
+        values, available, _ = self.evidence(chosen, offers, today)
+        return [
+            RankedNeed(need.id, *self._explain(need, offer, values[i, 0], available[i, 0], chosen, i, offers.funder[0]))
+            for i, need in enumerate(chosen.needs)
+        ]
+
+    def _explain(
+        self, need: NeedDoc, offer: OfferDoc, values: np.ndarray, available: np.ndarray, needs: NeedIndex, row: int, funder: int
+    ) -> tuple[float, list]:
+        """Score and factors of one pair, from its feature row (``needs`` holds the need at ``row``)."""
+        weights = self.weights_
+        den = max(float(available @ weights), self.min_evidence)
+        contributions = {
+            name: float(weights[k] * values[k] * available[k]) / den for k, name in enumerate(self.feature_names_)
+        }
+        vector = needs.encoded.text.rows[row]
+        return build(need, offer, contributions, self.feature_blocks_, needs.history, int(funder), vector)
+
+    def block_weights(self) -> dict[str, float]:
+        """Learned weight of each block (the sum of its features' weights)."""
+        check_is_fitted(self)
+        out = {block: 0.0 for block in BLOCKS}
+        for name, weight in zip(self.feature_names_, self.weights_):
+            out[self.feature_blocks_[name]] += float(weight)
+        return out
+
+
+def _evidence(
+    needs: EncodedNeeds, offers: EncodedOffers, queries: HistoryQueries | None, index: OfferIndex, today: date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    declared = offer_evidence(needs, offers)
+    ok = eligible(needs, offers, declared["geography"].values, today)
+    shape = (needs.n, offers.n)
+    history = _history_evidence(queries, index, shape)
+    features = {**declared, **history}
+    values = np.empty((*shape, len(FEATURES)), dtype=np.float32)
+    available = np.empty((*shape, len(FEATURES)), dtype=np.float32)
+    for k, name in enumerate(FEATURES):
+        values[..., k] = features[name].values
+        available[..., k] = features[name].available
+    return values, available, ok
+
+
+def _has_history(queries: HistoryQueries | None, index: OfferIndex) -> bool:
+    return index.history is not None and queries is not None and (index.funders is None or len(index.funders) > 0)
+
+
+def _partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32]) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of the combination formula over some features."""
+    num, den = np.float32(0), np.float32(0)
+    for name, evidence in features.items():
+        present = weights[name] * evidence.available
+        num, den = num + present * evidence.values, den + present
+    return num, den
+
+
+def _history_evidence(queries: HistoryQueries | None, index: OfferIndex, shape: tuple[int, int]) -> dict[str, Evidence]:
+    """History features gathered from funders to offers; unavailable for offers without history."""
+    if not _has_history(queries, index):
+        return {name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES}
+    known = index.funder >= 0
+    columns = np.where(known, index.funder_column, 0)
+    per_funder = index.history.evidence(queries, index.funders)
+    return {
+        name: Evidence(np.broadcast_to(e.values, (shape[0], e.values.shape[1]))[:, columns] if np.ndim(e.values) else e.values,
+                       np.asarray(e.available) & known[None, :])
+        for name, e in per_funder.items()
+    }
+
+
+def _pick_candidates(values, available, ok, truth, prior, ranker, rng):
+    """Slot 0: the true funder; then the hardest eligible others by prior score, and random ones."""
+    q, f, d = values.shape
+    c = min(ranker.max_candidates, f)
+    scores = np.where(ok, combine(values, available, prior.astype(np.float32), ranker.min_evidence), -np.inf)
+    rows = np.arange(q)
+    scores[rows, truth] = np.inf  # the truth sorts first
+    ok = ok.copy()
+    ok[rows, truth] = True
+    order = np.argsort(-scores, axis=1, kind="stable")
+    if c < f:  # half hardest, half random among the rest
+        hard = order[:, : c // 2 + 1]
+        rest = order[:, c // 2 + 1 :]
+        picks = np.argsort(rng.random(rest.shape), axis=1)[:, : c - hard.shape[1]]
+        order = np.concatenate([hard, np.take_along_axis(rest, picks, axis=1)], axis=1)
+    order = order[:, :c]
+    valid = np.take_along_axis(ok, order, axis=1)
+    return (
+        np.take_along_axis(values, order[..., None], axis=1),
+        np.take_along_axis(available, order[..., None], axis=1),
+        valid,
+    )
+
+
+def _group_mrr(groups: Groups, weights: np.ndarray, min_evidence: float) -> float:
+    scores = np.where(groups.valid, combine(groups.values, groups.available, weights, min_evidence), -np.inf)
+    ranks = 1 + np.sum(scores[:, 1:] > scores[:, :1], axis=1)
+    return float(np.mean(1 / ranks))

@@ -1,0 +1,83 @@
+"""The estimator: conventions, explanations, determinism, learning from decisions, both directions."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from support import TODAY, fitted, history, need, offer
+
+from matchmaker.ranking.documents import Decision
+from matchmaker.ranking.index import NeedIndex, OfferIndex
+from matchmaker.ranking.learning import combine
+from matchmaker.ranking.model import MatchRanker
+
+OFFERS = [
+    offer("b1", funder_id="borders-fund", title="Border management", gcm_objectives=(11,), countries=("SEN",), global_=False),
+    offer("w1", funder_id="water-fund", title="Water and sanitation", gcm_objectives=(2,)),
+    offer("n1", funder_id="newcomer", title="Gestion des frontières", language="fr", max_usd=50_000.0),
+]
+
+
+def test_init_stores_parameters_only_and_methods_need_fit():
+    ranker = MatchRanker(regularization=0.1)
+    assert ranker.get_params()["regularization"] == 0.1 and not hasattr(ranker, "weights_")
+    with pytest.raises(NotFittedError):
+        ranker.block_weights()
+
+
+def test_weights_are_a_distribution_and_prior_without_data():
+    ranker = MatchRanker().fit([])
+    assert np.isclose(ranker.weights_.sum(), 1) and (ranker.weights_ >= 0).all()
+    assert np.allclose(ranker.weights_, ranker.prior_weights(), atol=1e-3)
+    assert np.isclose(sum(fitted().block_weights().values()), 1)
+
+
+def test_explanations_add_up_to_scores_in_unit_interval():
+    ranker = fitted()
+    ranked = ranker.rank(need(gcm_objectives=(11,)), OfferIndex.build(OFFERS, history(), ranker), today=TODAY)
+    assert len(ranked) == 3
+    for result in ranked:
+        assert [f.factor for f in result.explanation] == ["text", "thematic", "geography", "resources_amount", "history"]
+        assert sum(f.contribution for f in result.explanation) == result.score
+        assert 0 <= result.score <= 1
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_fast_scores_equal_the_combined_features():
+    ranker = fitted()
+    index = OfferIndex.build(OFFERS, history(), ranker)
+    needs = [need(), need(id="n2", title="Water", countries=("VNM",))]
+    values, available, ok = ranker.evidence(needs, index, TODAY)
+    expected = np.where(ok, combine(values, available, ranker.weights_.astype(np.float32), ranker.min_evidence), -np.inf)
+    assert np.allclose(ranker.score(needs, index, TODAY), expected, atol=1e-6)
+
+
+def test_two_fits_give_identical_weights_and_scores():
+    a, b = MatchRanker(max_queries=200).fit(history()), MatchRanker(max_queries=200).fit(history())
+    assert np.array_equal(a.weights_, b.weights_)
+    index_a, index_b = OfferIndex.build(OFFERS, history(), a), OfferIndex.build(OFFERS, history(), b)
+    assert np.array_equal(a.score([need()], index_a, TODAY), b.score([need()], index_b, TODAY))
+
+
+def test_fit_learns_from_coordinator_decisions():
+    shared = offer("s", gcm_objectives=(11,), title="")
+    other = offer("o", gcm_objectives=(3,), title="")
+    decisions = [Decision(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o, approved=o is shared)
+                 for i in range(20) for o in (shared, other)]
+    plain = MatchRanker().fit([])
+    taught = MatchRanker().fit([], decisions)
+    gcm = plain.feature_names_.index("gcm")
+    assert taught.weights_[gcm] > plain.weights_[gcm]
+    assert taught.training_["decisions"] == 40
+
+
+def test_rank_needs_reuses_the_same_blocks():
+    ranker = fitted()
+    needs = [need(id="sen", gcm_objectives=(11,)), need(id="vnm", title="Water", countries=("VNM",)),
+             need(id="per", countries=("PER",), title="Border management")]
+    index = NeedIndex.build(needs, history(), ranker)
+    border_offer = OFFERS[0]
+    ranked = ranker.rank_needs(border_offer, index, today=TODAY)
+    assert [r.need_id for r in ranked] == ["sen"]  # the others are outside the offer's country
+    forward = ranker.rank(needs[0], OfferIndex.build([border_offer], history(), ranker), today=TODAY)
+    assert ranked[0].score == pytest.approx(forward[0].score)
+    assert ranker.rank_needs(OFFERS[1], index, today=TODAY, allowed_ids={"vnm"})[0].need_id == "vnm"
