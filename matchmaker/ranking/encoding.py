@@ -187,7 +187,7 @@ class Encoded:
         texts = [doc_text(doc) for doc in docs]
         self.counts = SparseRows(encoder.counts(texts))
         self.text = SparseRows(encoder.weight(self.counts.rows))
-        self.has_text = np.array([bool(t) for t in texts])
+        self.has_text = np.array([bool(t) for t in texts], dtype=bool)
         themes = [theme_tokens(doc) for doc in docs]
         self.themes = {name: token_rows(t[name] for t in themes) for name in THEMES if name not in SMALL_THEMES}
         self.theme_masks = theme_masks(themes)
@@ -205,7 +205,7 @@ class EncodedNeeds(Encoded):
     def __init__(self, needs: Sequence[NeedDoc], encoder: TextEncoder) -> None:
         self.areas_lists = [need_areas(need) for need in needs]
         super().__init__(needs, encoder, self.areas_lists)
-        self.amount = np.array([_amount(need.amount_usd) for need in needs])
+        self.amount = np.array([_amount(need.amount_usd) for need in needs], dtype=np.float64)
 
 
 class EncodedOffers(Encoded):
@@ -213,11 +213,11 @@ class EncodedOffers(Encoded):
         super().__init__(offers, encoder, [offer_areas(offer) for offer in offers])
         self.funder_ids = [offer.funder_id for offer in offers]
         self.kind = np.array([offer.funder_kind for offer in offers], dtype=object)
-        self.global_ = np.array([offer.global_ for offer in offers])
-        self.open = np.array([offer.status == "open" for offer in offers])
-        self.remaining = np.array([_amount(offer.remaining_usd) for offer in offers])
-        self.min = np.array([_amount(offer.min_usd) for offer in offers])
-        self.max = np.array([_amount(offer.max_usd) for offer in offers])
+        self.global_ = np.array([offer.global_ for offer in offers], dtype=bool)
+        self.open = np.array([offer.status == "open" for offer in offers], dtype=bool)
+        self.remaining = np.array([_amount(offer.remaining_usd) for offer in offers], dtype=np.float64)
+        self.min = np.array([_amount(offer.min_usd) for offer in offers], dtype=np.float64)
+        self.max = np.array([_amount(offer.max_usd) for offer in offers], dtype=np.float64)
 
 
 def stack(parts: Sequence[object]) -> object:

@@ -59,13 +59,13 @@ class _Index:
     def upsert(self, docs: Sequence[NeedDoc | OfferDoc]) -> None:
         """Add documents, or replace those with the same id."""
         fresh = type(self)(docs, self.history, self.encoder)
-        kept = self.subset(np.array([i for i, doc in enumerate(self.docs) if doc.id not in fresh.position]))
+        kept = self.subset(np.array([i for i, doc in enumerate(self.docs) if doc.id not in fresh.position], dtype=np.int64))
         for name in self._rows:
             setattr(self, name, stack([getattr(kept, name), getattr(fresh, name)]))
         self._link()
 
     def remove(self, ids: Collection[str]) -> None:
-        kept = self.subset(np.array([i for i, doc in enumerate(self.docs) if doc.id not in ids]))
+        kept = self.subset(np.array([i for i, doc in enumerate(self.docs) if doc.id not in ids], dtype=np.int64))
         for name in self._rows:
             setattr(self, name, getattr(kept, name))
         self._link()

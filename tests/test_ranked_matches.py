@@ -1,0 +1,135 @@
+"""Ranked matches through the API: eligibility, explanations that add up, live updates without a restart."""
+
+import asyncio
+
+import pytest
+
+from tests.factories import need_body, offer_body
+from tests.test_matches import propose
+
+
+async def _ranked(api, url, **params):
+    r = await api.get(url, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+async def _ranked_when(api, url, ids, **params):
+    """The ranking once it holds exactly ``ids``: new offers and needs reach the index by notification."""
+    items = []
+
+    async def complete():
+        nonlocal items
+        items = await _ranked(api, url, **params)
+        return sorted(i[next(k for k in ("offer", "need") if k in i)]["id"] for i in items) == sorted(ids)
+
+    assert await _until(complete), items
+    return items
+
+
+async def _until(predicate, seconds=1.0):
+    """Poll until ``predicate()`` holds, at most ``seconds``: changes must show within a second."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        if await predicate():
+            return True
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+
+
+async def test_french_need_finds_english_border_offer_with_an_explanation_that_adds_up(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(
+        title="Renforcement de la gestion des frontières",
+        description="Formation des agents de la police des frontières et gestion intégrée des frontières.",
+        language="fr", gcm_objectives=[11], capacity_areas=["border_management"], resource_types=["financial"],
+    ))).json()
+    border = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+    health = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(
+        title="Maternal health clinics", description="Equipment for maternal and child health clinics.",
+        gcm_objectives=[15], capacity_areas=[]))).json()
+    items = await _ranked_when(api, f"/api/v1/needs/{need['id']}/matches", [border["id"], health["id"]])
+    assert [i["offer"]["id"] for i in items] == [border["id"], health["id"]]
+    top = items[0]
+    assert 0 < top["score"] <= 1 and top["score"] > items[1]["score"]
+    assert sum(f["contribution"] for f in top["explanation"]) == pytest.approx(top["score"], abs=1e-6)
+    factors = {f["factor"]: f for f in top["explanation"]}
+    assert "11" in factors["thematic"]["detail"]
+    assert factors["text"]["contribution"] > 0 and "border" in factors["text"]["detail"].lower()
+
+
+async def test_only_eligible_offers_appear(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(resource_types=["financial"]))).json()
+    fits = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+    for body in (
+        offer_body(resource_types=["volunteers"]),                   # another resource
+        offer_body(regions=["Asia"]),                                # elsewhere
+        offer_body(deadline="2020-01-01"),                           # expired
+        offer_body(min_amount=900_000, max_amount=None),             # tickets larger than the need
+    ):
+        assert (await api.post("/api/v1/offers", as_user="donor", json=body)).status_code == 201
+    diaspora = (await api.post("/api/v1/offers", as_user="donor_b", json=offer_body(
+        regions=[], countries=["FRA"]))).json()  # a Senegalese diaspora in France: origin counts
+    await _ranked_when(api, f"/api/v1/needs/{need['id']}/matches", [fits["id"], diaspora["id"]])
+    only_diaspora = await _ranked(api, f"/api/v1/needs/{need['id']}/matches", kind="diaspora_organisation")
+    assert [i["offer"]["id"] for i in only_diaspora] == [diaspora["id"]]
+
+
+async def test_opportunities_for_an_offer_with_filters(api):
+    senegal = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    mexico = (await api.post("/api/v1/needs", as_user="state_b", json=need_body(country="MEX"))).json()
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=[], **{"global": True}))).json()
+    items = await _ranked_when(api, f"/api/v1/offers/{offer['id']}/opportunities", [senegal["id"], mexico["id"]])
+    for item in items:
+        assert sum(f["contribution"] for f in item["explanation"]) == pytest.approx(item["score"], abs=1e-6)
+    assert [i["need"]["id"] for i in await _ranked(api, f"/api/v1/offers/{offer['id']}/opportunities",
+                                                   region="Americas")] == [mexico["id"]]
+    assert [i["need"]["id"] for i in await _ranked(api, f"/api/v1/offers/{offer['id']}/opportunities",
+                                                   country="SEN", limit=1)] == [senegal["id"]]
+
+
+async def test_changes_show_in_rankings_within_a_second(app, api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    url = f"/api/v1/needs/{need['id']}/matches"
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+
+    async def listed():
+        return offer["id"] in [i["offer"]["id"] for i in await _ranked(api, url)]
+
+    assert await _until(listed)
+    await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"status": "closed"})
+    assert await _until(lambda: _negate(listed))
+    await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"status": "open", "regions": ["Asia"]})
+    await asyncio.sleep(0.3)
+    assert not await listed()  # open again, but no longer covering Senegal
+    await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"regions": ["Africa", "Asia"]})
+    assert await _until(listed)
+
+
+async def _negate(predicate):
+    return not await predicate()
+
+
+async def test_exhausted_offer_leaves_the_rankings(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(amount=500_000, currency="USD"))).json()
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(
+        budget=100_000, min_amount=None, max_amount=None))).json()
+    match = (await propose(api, need, offer, amount=100_000)).json()
+    assert match["score"] is not None and 0 < match["score"] <= 1  # the ranker's score, kept with the proposal
+    r = await api.post(f"/api/v1/matches/{match['id']}/approve", json={"reason": "fits"})
+    assert r.status_code == 200
+    url = f"/api/v1/needs/{need['id']}/matches"
+
+    async def gone():
+        return offer["id"] not in [i["offer"]["id"] for i in await _ranked(api, url)]
+
+    assert await _until(gone)
+
+
+async def test_funded_or_unknown_need_has_no_matches(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    await api.post("/api/v1/offers", as_user="donor", json=offer_body())
+    await api.patch(f"/api/v1/needs/{need['id']}", as_user="state", json={"status": "closed"})
+    assert await _ranked(api, f"/api/v1/needs/{need['id']}/matches") == []
+    assert (await api.get("/api/v1/needs/999999/matches")).status_code == 404
+    assert (await api.get("/api/v1/offers/999999/opportunities")).status_code == 404
