@@ -88,6 +88,16 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.train, args.test, out=sys.stdout)
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    from matchmaker.ranking.service import MODEL_FILE
+    from matchmaker.ranking.training import train
+
+    async def work(conn: asyncpg.Connection) -> None:
+        print(await train(conn, get_settings().data_dir / MODEL_FILE))
+
+    _run(work)
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     from matchmaker.stats.service import format_table, funding_gaps
 
@@ -129,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--train", required=True)
     evaluate.add_argument("--test", required=True)
     evaluate.set_defaults(func=cmd_evaluate)
+    sub.add_parser("train", help="refit the ranker from funding history and coordinators' decisions").set_defaults(
+        func=cmd_train
+    )
+
     report = sub.add_parser("report", help="print the funding gaps in the terminal")
     report.add_argument("--by", nargs="+", default=["gcm_objective", "region", "capacity_area", "resource_type"],
                         choices=["gcm_objective", "region", "capacity_area", "resource_type"])

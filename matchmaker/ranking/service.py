@@ -114,25 +114,38 @@ class RankingService:
     async def start(self) -> None:
         records, decisions = await load_training_data(self._pool)
         self.ranker = await asyncio.to_thread(fit_or_load, self._model_path, records, decisions)
+        await self._build_indexes(records)
+        early, self._early = self._early or [], None
+        for event in early:
+            self.on_event(event)
+
+    async def _build_indexes(self, records: list[FundingRecord]) -> None:
         self.history = FunderHistory(records, self.ranker.encoder_) if records else None
         needs = [need_doc(r) for r in await fetch_all(queries.ranking_needs(self._pool, ids=None))]
         offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(self._pool, ids=None))]
         self.needs = NeedIndex.build(needs, self.history, self.ranker)
         self.offers = OfferIndex.build(offers, self.history, self.ranker)
-        early, self._early = self._early or [], None
-        for event in early:
-            self.on_event(event)
+
+    async def _reload_model(self) -> None:
+        """``matchmaker train`` saved a new model: load it and rebuild the indexes with it."""
+        records, _ = await load_training_data(self._pool)
+        self.ranker, _ = await asyncio.to_thread(load_model, self._model_path)
+        await self._build_indexes(records)
 
     # -- keeping current -------------------------------------------------------------------
 
     def on_event(self, event: dict[str, Any]) -> None:
         """Hub callback: re-index what the event touched (in a task; the callback must not block)."""
-        if event.get("entity") not in ("need", "offer", "match"):
+        if event.get("entity") not in ("need", "offer", "match", "model"):
             return
         if self._early is not None:
             self._early.append(event)
             return
-        task = asyncio.get_running_loop().create_task(self._refresh(event["entity"], int(event["entity_id"])))
+        if event["entity"] == "model":
+            work = self._reload_model()
+        else:
+            work = self._refresh(event["entity"], int(event["entity_id"]))
+        task = asyncio.get_running_loop().create_task(work)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 

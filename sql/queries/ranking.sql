@@ -35,3 +35,7 @@ from matches m where m.status not in ('proposed', 'withdrawn') order by m.id;
 
 -- name: match_sides(id)^
 select need_id, offer_id from matches where id = :id;
+
+-- name: notify_model_changed()$
+-- Tells every worker to reload the fitted ranker (see matchmaker.ranking.service).
+select pg_notify('matchmaker_events', '{"entity": "model", "entity_id": 0, "action": "refitted"}');
