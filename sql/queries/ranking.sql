@@ -39,3 +39,11 @@ select need_id, offer_id from matches where id = :id;
 -- name: notify_model_changed()$
 -- Tells every worker to reload the fitted ranker (see matchmaker.ranking.service).
 select pg_notify('matchmaker_events', '{"entity": "model", "entity_id": 0, "action": "refitted"}');
+
+-- name: bench_ts_rank(q, lim)
+-- The plain PostgreSQL reference the ranker is benchmarked against: full-text rank of open offers.
+select id, ts_rank(search, query) as rank
+from offers, websearch_to_tsquery('simple', :q) as query
+where status = 'open' and search @@ query
+order by rank desc
+limit :lim;
