@@ -55,6 +55,15 @@ begin
 end
 $$;
 
+-- The closed vocabularies of needs and offers, one definition each.
+create domain gcm_objective_list as smallint[]
+    check (value <@ '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23}');
+create domain capacity_area_list as text[] check (value <@ array[
+    'data_collection_analysis', 'consular_practices', 'border_management', 'international_obligations',
+    'cross_border_coordination', 'whole_of_government', 'whole_of_society', 'diaspora_engagement']);
+create domain resource_type_list as text[] check (cardinality(value) >= 1 and value <@ array[
+    'financial', 'technical_expertise', 'training', 'equipment', 'in_kind', 'volunteers']);
+
 create table organisations (
     id bigint generated always as identity primary key,
     name text not null unique check (length(name) between 2 and 200),
@@ -88,15 +97,9 @@ create table needs (
     description text not null default '' check (length(description) <= 20000),
     language text not null check (language in ('en', 'fr', 'es')),
     country char(3) not null references countries,
-    gcm_objectives smallint[] not null check (
-        cardinality(gcm_objectives) between 1 and 23
-        and gcm_objectives <@ '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23}'),
-    capacity_areas text[] not null default '{}' check (capacity_areas <@ array[
-        'data_collection_analysis', 'consular_practices', 'border_management',
-        'international_obligations', 'cross_border_coordination', 'whole_of_government',
-        'whole_of_society', 'diaspora_engagement']),
-    resource_types text[] not null check (cardinality(resource_types) >= 1 and resource_types <@ array[
-        'financial', 'technical_expertise', 'training', 'equipment', 'in_kind', 'volunteers']),
+    gcm_objectives gcm_objective_list not null check (cardinality(gcm_objectives) >= 1),
+    capacity_areas capacity_area_list not null default '{}',
+    resource_types resource_type_list not null,
     sectors text[] not null default '{}',
     amount numeric(18, 2) not null check (amount > 0 and amount <= 1e11),
     currency char(3) not null references currencies,
@@ -124,14 +127,9 @@ create table offers (
     title text not null check (length(title) between 3 and 300),
     description text not null default '' check (length(description) <= 20000),
     language text not null check (language in ('en', 'fr', 'es')),
-    gcm_objectives smallint[] not null default '{}' check (
-        gcm_objectives <@ '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23}'),
-    capacity_areas text[] not null default '{}' check (capacity_areas <@ array[
-        'data_collection_analysis', 'consular_practices', 'border_management',
-        'international_obligations', 'cross_border_coordination', 'whole_of_government',
-        'whole_of_society', 'diaspora_engagement']),
-    resource_types text[] not null check (cardinality(resource_types) >= 1 and resource_types <@ array[
-        'financial', 'technical_expertise', 'training', 'equipment', 'in_kind', 'volunteers']),
+    gcm_objectives gcm_objective_list not null default '{}',
+    capacity_areas capacity_area_list not null default '{}',
+    resource_types resource_type_list not null,
     sectors text[] not null default '{}',
     countries char(3)[] not null default '{}',
     regions text[] not null default '{}' check (regions <@ array[
@@ -244,3 +242,4 @@ drop view needs_read, offers_read;
 drop table funding_records, offers, needs, users, organisations, usd_rates, gcm_objectives,
     currencies, countries;
 drop function check_country_codes, usd_rate;
+drop domain gcm_objective_list, capacity_area_list, resource_type_list;

@@ -5,8 +5,8 @@ create table matches (
     id bigint generated always as identity primary key,
     need_id bigint not null references needs,
     offer_id bigint not null references offers,
-    resource_type text not null check (resource_type in (
-        'financial', 'technical_expertise', 'training', 'equipment', 'in_kind', 'volunteers')),
+    -- Casting to the list domain checks the value against the one vocabulary of resource types.
+    resource_type text not null check (array[resource_type]::resource_type_list is not null),
     -- Proposed (and, once approved, committed) amount; for non-financial resources an estimated value.
     amount numeric(18, 2) not null check (amount > 0 and amount <= 1e11),
     currency char(3) not null references currencies,
@@ -62,5 +62,15 @@ create table idempotency_keys (
     primary key (user_id, key)
 );
 
+-- A match with the organisations on both sides (who may see it).
+create view matches_read as
+select m.id, m.need_id, m.offer_id, m.resource_type, m.amount, m.currency, m.status, m.note, m.score,
+       m.proposed_by, m.created_at, m.updated_at,
+       n.organisation_id as need_organisation_id, o.organisation_id as offer_organisation_id
+from matches m
+join needs n on n.id = m.need_id
+join offers o on o.id = m.offer_id;
+
 -- migrate:down
+drop view matches_read;
 drop table idempotency_keys, ledger_entries, matches;

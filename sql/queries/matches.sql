@@ -5,13 +5,9 @@ on conflict (need_id, offer_id, resource_type) where status = 'proposed' do noth
 returning id;
 
 -- name: get_match(id)^
-select m.id, m.need_id, m.offer_id, m.resource_type, m.amount, m.currency, m.status, m.note, m.score,
-       m.proposed_by, m.created_at, m.updated_at,
-       n.organisation_id as need_organisation_id, o.organisation_id as offer_organisation_id
-from matches m
-join needs n on n.id = m.need_id
-join offers o on o.id = m.offer_id
-where m.id = :id;
+select id, need_id, offer_id, resource_type, amount, currency, status, note, score, proposed_by,
+       created_at, updated_at, need_organisation_id, offer_organisation_id
+from matches_read where id = :id;
 
 -- name: lock_match(id)^
 select id, need_id, offer_id, resource_type, amount, currency, status, proposed_by
@@ -22,18 +18,15 @@ update matches set status = :status, amount = :amount, updated_at = now() where 
 
 -- name: list_matches(status, need_id, offer_id, organisation_id, before_id, lim)
 -- organisation_id null: every match (staff); else those on the organisation's needs or offers.
-select m.id, m.need_id, m.offer_id, m.resource_type, m.amount, m.currency, m.status, m.note, m.score,
-       m.proposed_by, m.created_at, m.updated_at,
-       n.organisation_id as need_organisation_id, o.organisation_id as offer_organisation_id
-from matches m
-join needs n on n.id = m.need_id
-join offers o on o.id = m.offer_id
-where (:status::text is null or m.status = :status)
-  and (:need_id::bigint is null or m.need_id = :need_id)
-  and (:offer_id::bigint is null or m.offer_id = :offer_id)
-  and (:organisation_id::bigint is null or :organisation_id in (n.organisation_id, o.organisation_id))
-  and (:before_id::bigint is null or m.id < :before_id)
-order by m.id desc
+select id, need_id, offer_id, resource_type, amount, currency, status, note, score, proposed_by,
+       created_at, updated_at, need_organisation_id, offer_organisation_id
+from matches_read
+where (:status::text is null or status = :status)
+  and (:need_id::bigint is null or need_id = :need_id)
+  and (:offer_id::bigint is null or offer_id = :offer_id)
+  and (:organisation_id::bigint is null or :organisation_id in (need_organisation_id, offer_organisation_id))
+  and (:before_id::bigint is null or id < :before_id)
+order by id desc
 limit :lim;
 
 -- name: lock_need_budget(id)^
