@@ -1,7 +1,8 @@
 """Matchmaker's ranking engine: which offers fit a need, which needs fit an offer, and why.
 
-Pure Python (numpy/scipy/scikit-learn), no database and no web: the service layer turns
-its rows into ``NeedDoc``/``OfferDoc``/``FundingRecord`` and calls the API below.
+The engine modules are pure Python (numpy/scipy/scikit-learn), with no database and no
+web: ``service`` turns database rows into ``NeedDoc``/``OfferDoc``/``FundingRecord`` and
+keeps the indexes current, ``controllers`` serves the rankings, ``training`` refits.
 """
 
 from matchmaker.ranking.documents import (
