@@ -21,6 +21,9 @@ CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="I
 Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a number or a string")]
 # A hundred billion is beyond any capacity-development budget: larger is a typo.
 MAX_AMOUNT = Decimal(100_000_000_000)
+MIN_AMOUNT = Decimal("0.01")
+# Identifiers are PostgreSQL bigints: anything outside this range cannot exist.
+EntityId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 GcmObjective = Annotated[int, msgspec.Meta(ge=1, le=23, description="GCM objective number (1-23)")]
 SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Title = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]
@@ -74,7 +77,7 @@ def check_amount(field: str, value: Decimal | float | None) -> None:
     if value is None:
         return
     value = Decimal(value)
-    if not value.is_finite() or value <= 0:
-        raise InvalidInput(field, "must be a number greater than 0")
+    if not value.is_finite() or value < MIN_AMOUNT:
+        raise InvalidInput(field, f"must be a number of at least {MIN_AMOUNT} (amounts are kept to the cent)")
     if value > MAX_AMOUNT:
         raise InvalidInput(field, f"must not exceed {MAX_AMOUNT:,}")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from matchmaker.schemas import EntityId
 from matchmaker.vocabulary import Role
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
@@ -27,7 +28,7 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     email: Email
     password: Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
     role: Role
-    organisation_id: int | None = None
+    organisation_id: EntityId | None = None
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):

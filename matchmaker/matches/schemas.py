@@ -8,11 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from matchmaker.audit import HistoryEntry
-from matchmaker.schemas import Amount, CurrencyCode, Reason
+from matchmaker.schemas import Amount, CurrencyCode, EntityId, Reason
 from matchmaker.vocabulary import ResourceType
 
 MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
-EntityId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
 
 
 class MatchCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -13,6 +13,7 @@ from matchmaker.schemas import (
     CountryCode,
     CurrencyCode,
     Description,
+    EntityId,
     GcmObjective,
     Reference,
     SectorCode,
@@ -70,7 +71,7 @@ class NeedCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     #: The state's own reference for the need, unique within its organisation.
     reference: Reference | None = None
     #: Only coordinators and admins post on behalf of an organisation; states post for their own.
-    organisation_id: int | None = None
+    organisation_id: EntityId | None = None
 
 
 class NeedUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -14,6 +14,7 @@ from matchmaker.schemas import (
     CountryCode,
     CurrencyCode,
     Description,
+    EntityId,
     GcmObjective,
     Reference,
     Title,
@@ -78,7 +79,7 @@ class OfferCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     deadline: date | None = None
     reference: Reference | None = None
     #: Only coordinators and admins publish on behalf of an organisation; donors publish for their own.
-    organisation_id: int | None = None
+    organisation_id: EntityId | None = None
 
 
 class OfferUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -11,9 +11,14 @@ MAX_ID = 2**63 - 1
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1-100)")]
 Cursor = Annotated[str | None, QueryParameter(max_length=200, description="next_cursor of the previous page")]
-SearchText = Annotated[str | None, QueryParameter(min_length=1, max_length=500, description="Full-text search (en/fr/es)")]
+SearchText = Annotated[
+    str | None,
+    QueryParameter(min_length=1, max_length=500, pattern=r"^[^\x00]*$", description="Full-text search (en/fr/es)"),
+]
 CountryFilter = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
-RegionFilter = Annotated[str | None, QueryParameter(max_length=100, description="UN M49 region or sub-region")]
+RegionFilter = Annotated[
+    str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$", description="UN M49 region or sub-region")
+]
 ObjectiveFilter = Annotated[int | None, QueryParameter(ge=1, le=23, description="GCM objective (1-23)")]
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 IdFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
