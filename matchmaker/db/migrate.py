@@ -23,10 +23,10 @@ class MigrationError(RuntimeError):
     """A migration file is malformed or failed to apply."""
 
 
-def migration_files() -> list[tuple[str, Path]]:
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[str, Path]]:
     """(version, path) pairs sorted by version, the version being the leading number."""
     files = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted(directory.glob("*.sql")):
         version = path.name.split("_", 1)[0]
         if not version.isdigit():
             raise MigrationError(f"{path.name}: the file name must start with a number")
@@ -41,14 +41,14 @@ def up_section(path: Path) -> str:
     return match.group(1)
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations, then refresh the reference vocabularies; returns new versions."""
-    await queries.create_migrations_table(conn)
-    await queries.lock_migrations(conn)
+    await queries.lock_migrations(conn)  # first: even creating the bookkeeping table races
     try:
+        await queries.create_migrations_table(conn)
         done = {row["version"] for row in await fetch_all(queries.applied_versions(conn))}
         applied = []
-        for version, path in migration_files():
+        for version, path in migration_files(directory):
             if version in done:
                 continue
             try:
