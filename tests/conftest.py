@@ -24,15 +24,20 @@ from matchmaker.accounts.service import create_user
 from matchmaker.accounts.tokens import build_jwt_auth
 from matchmaker.db.migrate import migrate
 from matchmaker.db.pool import connect
-from matchmaker.db.server import start_embedded, with_database
+from matchmaker.db.server import (
+    create_database,
+    drop_database,
+    start_embedded,
+    with_database,
+)
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.settings import Settings
 from matchmaker.web.app import create_app
+from tests.databases import TEMPLATE, template_copy
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-TEMPLATE = f"mm_template_{os.getpid()}"
 _numbers = itertools.count()
 
 # The small world every test starts from: name -> (kind, country, origin).
@@ -64,19 +69,11 @@ def admin_dsn() -> str:
     return server.get_uri()
 
 
-async def _admin_execute(admin_dsn: str, statement: str) -> None:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest_asyncio.fixture(scope="session")
 async def world(admin_dsn: str) -> dict[str, dict[str, int]]:
     """Create and migrate the template database; returns the ids of its organisations and users."""
-    await _admin_execute(admin_dsn, f'drop database if exists "{TEMPLATE}"')
-    await _admin_execute(admin_dsn, f'create database "{TEMPLATE}"')
+    await drop_database(admin_dsn, TEMPLATE)
+    await create_database(admin_dsn, TEMPLATE)
     conn = await connect(with_database(admin_dsn, TEMPLATE))
     try:
         await migrate(conn)
@@ -101,10 +98,8 @@ async def world(admin_dsn: str) -> dict[str, dict[str, int]]:
 @pytest_asyncio.fixture
 async def dsn(admin_dsn: str, world: dict) -> AsyncIterator[str]:
     """A fresh database, a copy of the template, dropped after the test."""
-    name = f"mm_test_{os.getpid()}_{next(_numbers)}"
-    await _admin_execute(admin_dsn, f'create database "{name}" template "{TEMPLATE}"')
-    yield with_database(admin_dsn, name)
-    await _admin_execute(admin_dsn, f'drop database if exists "{name}" with (force)')
+    async with template_copy(admin_dsn, f"mm_test_{os.getpid()}_{next(_numbers)}") as copy:
+        yield copy
 
 
 @pytest.fixture

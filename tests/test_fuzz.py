@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -31,7 +30,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, get_args
 
-import asyncpg
 import pytest
 import pytest_asyncio
 import requests
@@ -44,11 +42,11 @@ from litestar.response import Stream
 from schemathesis import GenerationMode
 
 from matchmaker.accounts.tokens import PUBLIC_PATHS, build_jwt_auth
-from matchmaker.db.server import with_database
 from matchmaker.schemas import encode_cursor
 from matchmaker.settings import Settings
 from matchmaker.vocabulary import ResourceType, countries, currencies_with_rates
 from matchmaker.web.app import create_app
+from tests.databases import template_copy
 from tests.factories import need_body, offer_body
 
 SCHEMA_PATH = "/schema/openapi.json"
@@ -182,32 +180,11 @@ class Server:
         return r.json()
 
 
-async def _admin_execute(admin_dsn: str, statement: str) -> None:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-def _template_name() -> str:
-    """The template database of ``tests/conftest.py`` (already imported by pytest)."""
-    conftest = Path(__file__).with_name("conftest.py").resolve()
-    for module in list(sys.modules.values()):
-        if getattr(module, "__file__", None) and Path(module.__file__).resolve() == conftest:
-            return module.TEMPLATE
-    raise AssertionError(f"{conftest} is not loaded: it names the template database")
-
-
 @pytest_asyncio.fixture(scope="module")
 async def fuzz_dsn(admin_dsn: str, world: dict) -> AsyncIterator[str]:
     """A database of this module's own, a copy of the test world's template."""
-    template = _template_name()
-    name = f"mm_fuzz_{template.removeprefix('mm_template_')}"
-    await _admin_execute(admin_dsn, f'drop database if exists "{name}" with (force)')
-    await _admin_execute(admin_dsn, f'create database "{name}" template "{template}"')
-    yield with_database(admin_dsn, name)
-    await _admin_execute(admin_dsn, f'drop database if exists "{name}" with (force)')
+    async with template_copy(admin_dsn, f"mm_fuzz_{os.getpid()}") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")

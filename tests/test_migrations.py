@@ -1,25 +1,23 @@
 """Migrations: idempotent, serialised by a lock, and loud when one fails."""
 
 import asyncio
+import os
 import shutil
 
-import asyncpg
 import pytest
 
 from matchmaker.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
 from matchmaker.db.pool import connect
-from matchmaker.db.server import with_database
+from matchmaker.db.server import create_database, drop_database, with_database
 
 
 @pytest.fixture
 async def empty_dsn(admin_dsn):
-    name = "mm_empty_migrations"
-    admin = await asyncpg.connect(admin_dsn)
-    await admin.execute(f'drop database if exists "{name}" with (force)')
-    await admin.execute(f'create database "{name}"')
+    name = f"mm_empty_{os.getpid()}"
+    await drop_database(admin_dsn, name)
+    await create_database(admin_dsn, name)
     yield with_database(admin_dsn, name)
-    await admin.execute(f'drop database if exists "{name}" with (force)')
-    await admin.close()
+    await drop_database(admin_dsn, name)
 
 
 async def test_concurrent_migrations_apply_each_file_once(empty_dsn):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from matchmaker.db.queries import queries
 from matchmaker.settings import Settings
 
 DATABASE_NAME = "matchmaker"
@@ -31,20 +32,40 @@ def with_database(dsn: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def _admin(admin_dsn: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+# CREATE and DROP DATABASE take no bind parameters: names go in as quoted identifiers.
+async def create_database(admin_dsn: str, database: str, template: str | None = None) -> None:
+    statement = "create database " + _identifier(database)
+    await _admin(admin_dsn, statement + (" template " + _identifier(template) if template else ""))
+
+
+async def drop_database(admin_dsn: str, database: str) -> None:
+    await _admin(admin_dsn, "drop database if exists " + _identifier(database) + " with (force)")
+
+
 async def ensure_database(admin_dsn: str, database: str) -> None:
     """Create ``database`` on the server unless it exists (embedded servers start empty)."""
     conn = await asyncpg.connect(admin_dsn)
     try:
-        exists = await conn.fetchval("select 1 from pg_database where datname = $1", database)
-        if not exists:
-            # CREATE DATABASE takes no bind parameters; the name is quoted as an identifier.
-            quoted = '"' + database.replace('"', '""') + '"'
-            try:
-                await conn.execute("create database " + quoted)
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another process created it meanwhile
+        exists = await queries.database_exists(conn, name=database)
     finally:
         await conn.close()
+    if not exists:
+        try:
+            await create_database(admin_dsn, database)
+        except asyncpg.DuplicateDatabaseError:
+            pass  # another process created it meanwhile
 
 
 async def resolve_dsn(settings: Settings) -> tuple[str, object | None]:
