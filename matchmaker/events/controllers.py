@@ -58,7 +58,7 @@ class EventController(Controller):
         more = len(events) > limit
         return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
 
-    @get("/stream", operation_id="StreamEvents")
+    @get("/stream", operation_id="StreamEvents", media_type="text/event-stream")
     async def stream(
         self, request: Request[User, object, object], state: State,
         after: After = 0,
