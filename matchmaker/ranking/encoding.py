@@ -9,13 +9,19 @@ sides land in the same columns without a shared vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
+
+try:  # scipy's own kernel for a sparse column times a scalar, added into a dense vector
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover - a scipy without it: numpy does the same, slower
+    _csc_matvec = None
 
 from matchmaker.ranking.documents import (
     CAPACITY_AREAS,
@@ -29,7 +35,7 @@ from matchmaker.ranking.reference import (
     sector_category,
     sector_key,
 )
-from matchmaker.ranking.text import TextEncoder, fold
+from matchmaker.ranking.text import TextEncoder, analyze_with_surfaces, concept_vocabulary, fold
 
 THEMES = ("gcm", "capacity", "sector", "category")
 SMALL_THEMES = ("gcm", "capacity")  # few values: bit masks, far faster than postings at 100k offers
@@ -46,12 +52,26 @@ class SparseRows:
     """
 
     def __init__(self, rows: sp.csr_matrix, transient: bool = False) -> None:
-        self.rows = sp.csr_matrix(rows, dtype=np.float32)
+        exact = type(rows) is sp.csr_matrix and rows.dtype == np.float32  # already one: no new object to check
+        self.rows = rows if exact else sp.csr_matrix(rows, dtype=np.float32)
         self.transient = transient
 
     @cached_property
     def postings(self) -> sp.csr_matrix:
         return self.rows.T.tocsr()
+
+    @cached_property
+    def dense_terms(self) -> tuple[dict[int, int], np.ndarray]:
+        """The commonest terms (see ``postings_dot``): term → row of a (terms, rows) float32 matrix."""
+        postings = self.postings
+        df = np.diff(postings.indptr)
+        common = np.flatnonzero(df >= max(DENSE_SHARE * self.n, 1))
+        common = np.sort(common[np.argsort(-df[common], kind="stable")[:DENSE_TERMS]])
+        matrix = np.zeros((len(common), self.n), dtype=np.float32)
+        for k, t in enumerate(common.tolist()):
+            span = slice(postings.indptr[t], postings.indptr[t + 1])
+            matrix[k, postings.indices[span]] = postings.data[span]
+        return {t: k for k, t in enumerate(common.tolist())}, matrix
 
     @property
     def n(self) -> int:
@@ -81,13 +101,81 @@ def _one_against(query: sp.csr_matrix, index: SparseRows) -> np.ndarray:
 
 def rows_dot(query: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
     """Dot product of one row (sorted indices) with each row of ``rows``, on the raw CSR arrays."""
-    terms, weights = query.indices, query.data
-    if not len(terms) or not rows.nnz:
-        return np.zeros(rows.shape[0], dtype=np.float32)
-    position = np.minimum(np.searchsorted(terms, rows.indices), len(terms) - 1)
-    products = np.where(terms[position] == rows.indices, weights[position] * rows.data, 0)
-    owner = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
-    return np.bincount(owner, weights=products, minlength=rows.shape[0]).astype(np.float32)
+    return arrays_dot(query.indices, query.data, rows.indptr, rows.indices, rows.data)
+
+
+def arrays_dot(terms: np.ndarray, weights: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """``rows_dot`` on the arrays of a query (sorted terms) and of some CSR rows."""
+    n = len(indptr) - 1
+    if not len(terms) or not len(indices):
+        return np.zeros(n, dtype=np.float32)
+    position = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
+    products = np.where(terms[position] == indices, weights[position] * data, 0)
+    owner = np.repeat(np.arange(n), np.diff(indptr))
+    return np.bincount(owner, weights=products, minlength=n).astype(np.float32)
+
+
+def gather_rows(rows: sp.csr_matrix, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, indices, data) of some rows of a CSR matrix, each row's entries in stored order."""
+    starts, ends = rows.indptr[picks], rows.indptr[picks + 1]
+    lengths = ends - starts
+    indptr = np.zeros(len(picks) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    entries = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+    return indptr, rows.indices[entries], rows.data[entries]
+
+
+class Row(NamedTuple):
+    """One sparse row as arrays (sorted ``indices``): what a query needs of a CSR row."""
+
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def nnz(self) -> int:
+        return len(self.indices)
+
+
+def hashed_tokens(tokens: Iterable[str]) -> np.ndarray:
+    """The columns ``token_rows`` gives one token set, sorted."""
+    return np.array(sorted({murmurhash3_32(t, positive=True) % TOKEN_SPACE for t in tokens}), dtype=np.int32)
+
+
+DENSE_SHARE = 0.2  # a term in a fifth of the rows or more ...
+DENSE_TERMS = 32  # ... is also held as a dense column (the commonest ones: at most 128 bytes a row)
+_BIG = 1024  # rows from which ``postings_dot`` pays for its dense columns
+
+
+def postings_dot(query: sp.csr_matrix | Row, rows: SparseRows) -> np.ndarray:
+    """``_postings_dot(query, rows.postings)`` bit for bit, with less memory traffic.
+
+    That product adds the query's terms one after the other into each row's float32 sum.
+    So does this loop, but a common term (whose postings span much of the index) adds its
+    dense column, zero where the term is absent, which leaves those sums as they were; a
+    rare one adds its postings in place.
+    """
+    if rows.n < _BIG or not query.nnz:
+        return _postings_dot(query, rows.postings)
+    postings = rows.postings
+    dense, matrix = rows.dense_terms
+    indices, data, terms = postings.indices, postings.data, query.indices
+    starts, ends = postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist()
+    out, scratch = np.zeros(rows.n, dtype=np.float32), None
+    span, scale = np.zeros(2, dtype=indices.dtype), np.zeros(1, dtype=data.dtype)  # one CSC column, its factor
+    for t, weight, start, end in zip(terms.tolist(), query.data.tolist(), starts, ends):
+        k = dense.get(t)
+        if k is not None:
+            scratch = np.multiply(matrix[k], data.dtype.type(weight), out=scratch)
+            out += scratch
+            continue
+        if start == end:
+            continue
+        if _csc_matvec is not None:  # scipy's kernel: out += column * weight, in C
+            span[1], scale[0] = end - start, weight
+            _csc_matvec(rows.n, 1, span, indices[start:end], data[start:end], scale, out)
+        else:
+            np.add.at(out, indices[start:end], data[start:end] * data.dtype.type(weight))
+    return out
 
 
 def _postings_dot(query: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
@@ -182,10 +270,16 @@ def offer_areas(offer: OfferDoc) -> dict[str, list[str]]:
 class Encoded:
     """Fields shared by encoded needs and offers."""
 
-    def __init__(self, docs: Sequence[NeedDoc | OfferDoc], encoder: TextEncoder, areas: list[dict[str, list[str]]]):
+    def __init__(
+        self, docs: Sequence[NeedDoc | OfferDoc], encoder: TextEncoder, areas: list[dict[str, list[str]]],
+        surfaces: bool = False,
+    ):
         self.ids = [doc.id for doc in docs]
         texts = [doc_text(doc) for doc in docs]
-        self.counts = SparseRows(encoder.counts(texts))
+        if surfaces:  # analysed once for both the counts and the explanations' phrases
+            self.counts = SparseRows(encoder.counts_of_tokens(self._analysed(texts)))
+        else:
+            self.counts = SparseRows(encoder.counts(texts))
         self.text = SparseRows(encoder.weight(self.counts.rows))
         self.has_text = np.array([bool(t) for t in texts], dtype=bool)
         themes = [theme_tokens(doc) for doc in docs]
@@ -200,6 +294,32 @@ class Encoded:
     def n(self) -> int:
         return len(self.ids)
 
+    def _analysed(self, texts: list[str]) -> Iterator[list[str]]:
+        """Each text's ``analyze`` tokens; sets ``surfaces`` on the way (see ``surface_rows``)."""
+        ids = concept_vocabulary()[0]
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            tokens, surfaces = analyze_with_surfaces(text)
+            for concept, (start, end, own) in surfaces.items():
+                indices.append(ids[concept])
+                data.append((start << 32) | (end << 1) | own)
+            indptr.append(len(indices))
+            yield tokens
+        self.surfaces = sp.csr_matrix(
+            (np.array(data, dtype=np.int64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+            shape=(len(texts), len(concept_vocabulary()[1])),
+        )
+
+
+def surfaces_of(surfaces: sp.csr_matrix, row: int, text: str) -> dict[str, tuple[str, bool]]:
+    """``concept_surfaces(text)`` of an encoded offer, from its row of ``Encoded.surfaces``."""
+    concepts = concept_vocabulary()[1]
+    span = slice(surfaces.indptr[row], surfaces.indptr[row + 1])
+    return {
+        concepts[c]: (text[packed >> 32 : (packed & 0xFFFFFFFF) >> 1], bool(packed & 1))
+        for c, packed in zip(surfaces.indices[span].tolist(), surfaces.data[span].tolist())
+    }
+
 
 class EncodedNeeds(Encoded):
     def __init__(self, needs: Sequence[NeedDoc], encoder: TextEncoder) -> None:
@@ -210,7 +330,7 @@ class EncodedNeeds(Encoded):
 
 class EncodedOffers(Encoded):
     def __init__(self, offers: Sequence[OfferDoc], encoder: TextEncoder) -> None:
-        super().__init__(offers, encoder, [offer_areas(offer) for offer in offers])
+        super().__init__(offers, encoder, [offer_areas(offer) for offer in offers], surfaces=True)
         self.funder_ids = [offer.funder_id for offer in offers]
         self.kind = np.array([offer.funder_kind for offer in offers], dtype=object)
         self.global_ = np.array([offer.global_ for offer in offers], dtype=bool)

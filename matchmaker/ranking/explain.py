@@ -8,6 +8,7 @@ turns them into ``Factor`` items with a human detail, e.g. "shares GCM objective
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import msgspec
 import numpy as np
@@ -52,13 +53,31 @@ def _money(amount: float) -> str:
     return f"{amount:.0f} USD"
 
 
-def text_detail(need: NeedDoc, offer: OfferDoc) -> str:
-    terms = shared_terms(doc_text(need), doc_text(offer))
+class NeedFacts(NamedTuple):
+    """What the explanations of one need read of it, worked out once for all its offers
+    (``said``: history details already put in words, by funder, for this need)."""
+
+    text: str
+    themes: dict[str, list[str]]
+    areas: dict[str, list[str]]
+    attributes: dict[str, list[str]]
+    said: dict[tuple[int, str], str]
+
+
+def need_facts(need: NeedDoc, attributes: dict[str, list[str]] | None = None) -> NeedFacts:
+    """``attributes``: the need's ``need_attributes``, when already at hand (history queries)."""
+    return NeedFacts(doc_text(need), theme_tokens(need), need_areas(need), attributes or need_attributes(need), {})
+
+
+def text_detail(
+    need: NeedDoc, offer: OfferDoc, need_text: str | None = None, offer_surfaces: dict[str, tuple[str, bool]] | None = None
+) -> str:
+    terms = shared_terms(doc_text(need) if need_text is None else need_text, doc_text(offer), 3, offer_surfaces)
     return "text: " + "; ".join(terms) if terms else "no shared terms"
 
 
-def thematic_detail(need: NeedDoc, offer: OfferDoc) -> str:
-    a, b = theme_tokens(need), theme_tokens(offer)
+def thematic_detail(need: NeedDoc, offer: OfferDoc, need_themes: dict[str, list[str]] | None = None) -> str:
+    a, b = theme_tokens(need) if need_themes is None else need_themes, theme_tokens(offer)
     parts = []
     for name, label in (("gcm", "GCM objectives"), ("capacity", "capacity areas"), ("sector", "sectors")):
         shared = sorted(set(a[name]) & set(b[name]), key=lambda t: (len(t), t))
@@ -70,11 +89,12 @@ def thematic_detail(need: NeedDoc, offer: OfferDoc) -> str:
     return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
 
 
-def geography_detail(need: NeedDoc, offer: OfferDoc) -> str:
-    a, b = need_areas(need), offer_areas(offer)
+def geography_detail(need: NeedDoc, offer: OfferDoc, areas: dict[str, list[str]] | None = None) -> str:
+    a = need_areas(need) if areas is None else areas
     origin = offer.funder_country if offer.funder_kind == "diaspora_organisation" else None
     if origin and origin.upper() in a["country"]:
         return f"diaspora organisation from {country_name(origin)}"
+    b = offer_areas(offer)
     shared = [c for c in a["country"] if c in b["country"]]
     if shared:
         return "covers " + _join(country_name(c) for c in shared)
@@ -97,33 +117,53 @@ def resources_detail(need: NeedDoc, offer: OfferDoc) -> str:
     return "; ".join(parts) or "no declared resources or amounts"
 
 
+_GENERIC = frozenset({"h_language", "h_amount", "h_recency", "h_volume"})  # true of many funders: said last
+
+
 def history_detail(
-    need: NeedDoc, vector: sp.csr_matrix, history: FunderHistory | None, funder: int, contributions: Mapping[str, float]
+    need: NeedDoc, vector: sp.csr_matrix, history: FunderHistory | None, funder: int, contributions: Mapping[str, float],
+    tokens: dict[str, list[str]] | None = None, said: dict[tuple[int, str], str] | None = None,
 ) -> str:
-    """The two history features that weigh most, in words; what is specific to the need first."""
+    """The two history features that weigh most, in words; what is specific to the need first.
+
+    ``said``: the parts already worded for this need, by (funder, feature), reused.
+    """
     if history is None or funder < 0:
         return "no funding history"
-    tokens = need_attributes(need)
+    tokens = need_attributes(need) if tokens is None else tokens
     total = int(history.n[funder])
     parts = []
-    generic = {"h_language", "h_amount", "h_recency", "h_volume"}  # true of many funders: said last
-    for name in sorted(contributions, key=lambda k: -contributions[k] * (0.5 if k in generic else 1))[:2]:
+    for name in sorted(contributions, key=lambda k: -contributions[k] * (0.5 if k in _GENERIC else 1))[:2]:
         if contributions[name] <= 0:
             break
-        attr = name[2:]
-        if name in ("h_text", "h_similar"):
-            title = history.most_similar_title(vector, funder)
-            parts.append(f"past projects like “{title}”" if title else "similar past projects")
-        elif attr in ("country", "subregion", "region", "sector", "category", "language"):
-            parts.append(_share_detail(history, funder, attr, tokens[attr], total))
-        elif attr == "amount":
-            low, high = history.amount_range(funder)
-            parts.append(f"usually funds {_money(low)}" + (f"–{_money(high)}" if high > low else ""))
-        elif attr == "recency":
-            parts.append(f"{history.recent_count(funder)} projects in the last {RECENT_YEARS} years of records")
-        elif attr == "volume":
-            parts.append(f"{total} past projects")
+        if said is not None:
+            key = (funder, "h_text" if name == "h_similar" else name)  # both word the closest past project
+            if key not in said:
+                said[key] = _history_part(name, vector, history, funder, tokens, total)
+            parts.append(said[key])
+        else:
+            parts.append(_history_part(name, vector, history, funder, tokens, total))
     return "; ".join(p for p in parts if p) or f"{total} past projects"
+
+
+def _history_part(
+    name: str, vector: sp.csr_matrix, history: FunderHistory, funder: int, tokens: dict[str, list[str]], total: int
+) -> str:
+    """One history feature of a funder in words, for a need ("" when there is nothing to say)."""
+    attr = name[2:]
+    if name in ("h_text", "h_similar"):
+        title = history.most_similar_title(vector, funder)
+        return f"past projects like “{title}”" if title else "similar past projects"
+    if attr in ("country", "subregion", "region", "sector", "category", "language"):
+        return _share_detail(history, funder, attr, tokens[attr], total)
+    if attr == "amount":
+        low, high = history.amount_range(funder)
+        return f"usually funds {_money(low)}" + (f"–{_money(high)}" if high > low else "")
+    if attr == "recency":
+        return f"{history.recent_count(funder)} projects in the last {RECENT_YEARS} years of records"
+    if attr == "volume":
+        return f"{total} past projects"
+    return ""
 
 
 def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[str], total: int) -> str:
@@ -133,8 +173,16 @@ def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[s
         return ""
     best = max(known, key=lambda t: history.counts[attr][funder, vocab[t]])
     count = int(round(history.counts[attr][funder, vocab[best]]))
-    label = {"country": country_name(best), "sector": f"sector {sector_label(best)}", "category": f"DAC category {best}",
-             "language": f"in language '{best}'"}.get(attr, best.title())
+    if attr == "country":
+        label = country_name(best)
+    elif attr == "sector":
+        label = f"sector {sector_label(best)}"
+    elif attr == "category":
+        label = f"DAC category {best}"
+    elif attr == "language":
+        label = f"in language '{best}'"
+    else:
+        label = best.title()
     where = "in " if attr in ("country", "subregion", "region") else ""
     since = int(history.first_year[attr][funder, vocab[best]])
     since_text = f" since {since}" if count and since < 9999 else ""
@@ -149,20 +197,27 @@ def build(
     history: FunderHistory | None,
     funder: int,
     need_vector: sp.csr_matrix,
+    facts: NeedFacts | None = None,
+    offer_surfaces: dict[str, tuple[str, bool]] | None = None,
 ) -> tuple[float, list[Factor]]:
-    """(score, factors): one factor per block, contributions summed per block."""
+    """(score, factors): one factor per block, contributions summed per block.
+
+    ``facts``: ``need_facts(need)``, when the caller explains several pairs of one need;
+    ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them.
+    """
+    facts = facts or need_facts(need)
     per_block = {block: 0.0 for block in BLOCKS}
     for name, value in contributions.items():
         per_block[blocks[name]] += value
     history_parts = {k: v for k, v in contributions.items() if blocks[k] == "history"}
-    details = {
-        "text": lambda: text_detail(need, offer) if per_block["text"] else "no text evidence",
-        "thematic": lambda: thematic_detail(need, offer),
-        "geography": lambda: geography_detail(need, offer),
-        "resources_amount": lambda: resources_detail(need, offer),
-        "history": lambda: history_detail(need, need_vector, history, funder, history_parts),
-    }
-    factors = [Factor(block, per_block[block], details[block]()) for block in BLOCKS]
+    details = (
+        text_detail(need, offer, facts.text, offer_surfaces) if per_block["text"] else "no text evidence",
+        thematic_detail(need, offer, facts.themes),
+        geography_detail(need, offer, facts.areas),
+        resources_detail(need, offer),
+        history_detail(need, need_vector, history, funder, history_parts, facts.attributes, facts.said),
+    )
+    factors = [Factor(block, per_block[block], detail) for block, detail in zip(BLOCKS, details)]
     return float(sum(f.contribution for f in factors)), factors
 
 

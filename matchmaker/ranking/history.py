@@ -24,11 +24,15 @@ import scipy.sparse as sp
 from matchmaker.ranking.blocks import Evidence
 from matchmaker.ranking.documents import FundingRecord, NeedDoc, record_to_need
 from matchmaker.ranking.encoding import (
+    _FEW,
     EncodedNeeds,
+    Row,
     SparseRows,
+    arrays_dot,
     cross,
+    gather_rows,
     need_areas,
-    rows_dot,
+    postings_dot,
     theme_tokens,
 )
 from matchmaker.ranking.text import TextEncoder
@@ -73,6 +77,17 @@ class HistoryQueries(NamedTuple):
     attributes: dict[str, sp.csr_matrix]
     has: dict[str, np.ndarray]
     tokens: list[dict[str, list[str]]]
+
+
+class OneQuery(NamedTuple):
+    """One need encoded against a history's vocabularies, as arrays (see ``query_one``)."""
+
+    terms: Row
+    text: Row
+    bm25_max: np.ndarray
+    attributes: dict[str, tuple[list[int], np.float32]]
+    has: dict[str, np.ndarray]
+    tokens: dict[str, list[str]]
 
 
 class FunderHistory:
@@ -160,7 +175,7 @@ class FunderHistory:
         """Encode needs against this history's vocabularies (once per need)."""
         terms = encoded.counts.rows.copy()
         terms.data[:] = 1
-        bm25_max = np.asarray(terms @ (self.idf * (BM25_K1 + 1))).ravel()
+        bm25_max = np.asarray(terms @ self._idf_max()).ravel()
         tokens = [need_attributes(need) for need in needs]
         attributes, has = {}, {}
         for attr in ATTRIBUTES:
@@ -174,6 +189,82 @@ class FunderHistory:
             attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
             has[attr] = count > 0
         return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
+
+    def _idf_max(self) -> np.ndarray:
+        """The most each term can add to a BM25 score (cached: the vector spans the hashed space)."""
+        if "_idf_max_" not in vars(self):
+            self._idf_max_ = self.idf * (BM25_K1 + 1)
+        return self._idf_max_
+
+    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row) -> OneQuery:
+        """``queries([need], ...)`` for one need as arrays: ``terms`` and ``text`` are its
+        hashed terms and its weighted text row (``TextEncoder.encode_one``)."""
+        tokens = need_attributes(need)
+        maxima = self._idf_max()[terms]
+        # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
+        bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
+        attributes, has = {}, {}
+        for attr in ATTRIBUTES:
+            vocab = self.vocab[attr]
+            rows = sorted({vocab[t] for t in tokens[attr] if t in vocab})
+            attributes[attr] = (rows, np.float32(1 / max(len(rows), 1)))
+            has[attr] = np.array([len(rows) > 0])
+        return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
+
+    def evidence_one(
+        self, query: OneQuery, funders: np.ndarray | None = None, known: tuple[dict[str, Evidence], np.ndarray] | None = None
+    ) -> dict[str, Evidence]:
+        """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices.
+
+        ``known``: this need's evidence for more funders and the columns of ``funders`` in it;
+        the features that are the same whatever the other funders are read from it (the text
+        ones depend on whether the funders were taken as a subset).
+        """
+        out = self._text_one(query, funders)
+        if known is not None:
+            evidence, columns = known
+            for name, e in evidence.items():
+                if name not in out:
+                    out[name] = Evidence(e.values[:, columns] if np.ndim(e.values) else e.values, e.available)
+            return out
+        n = self.size if funders is None else len(funders)
+        columns = slice(None) if funders is None else funders
+        for attr in ATTRIBUTES:
+            rows, weight = query.attributes[attr]
+            values = np.zeros(n, dtype=np.float32)
+            for row in rows:  # a CSR row times a dense matrix: one scaled row added at a time
+                values += weight * self.scores[attr][row, columns]
+            out[f"h_{attr}"] = Evidence(values[None, :], query.has[attr][:, None])
+        out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
+        out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
+        return out
+
+    def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bm25 = np.nan_to_num(self._one(query.terms, self.profiles, funders)[None, :] / query.bm25_max[:, None])
+        has_text = (query.bm25_max > 0)[:, None]
+        if funders is None:
+            similar = self._one(query.text, self.records_text, None)
+            starts = self.starts
+        else:
+            ends = np.append(self.starts[1:], len(self.titles))
+            lengths = ends[funders] - self.starts[funders]
+            records = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+            similar = self._one(query.text, self.records_text, records)
+            starts = np.cumsum(np.concatenate([[0], lengths[:-1]]))
+        return {
+            "h_text": Evidence(bm25, has_text),
+            "h_similar": Evidence(np.maximum.reduceat(similar[None, :], starts, axis=1), has_text),
+        }
+
+    @staticmethod
+    def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
+        """``cross`` of one query row with ``rows`` (or the rows ``picks`` of it, taken as a subset)."""
+        if picks is not None:  # a taken subset is transient: scanned row by row
+            return arrays_dot(query.indices, query.data, *gather_rows(rows.rows, picks))
+        if "postings" in vars(rows) or (rows.n > _FEW and not rows.transient):
+            return postings_dot(query, rows)
+        return arrays_dot(query.indices, query.data, rows.rows.indptr, rows.rows.indices, rows.rows.data)
 
     def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
         """History features for every (need, funder) pair; ``funders`` restricts the columns."""
@@ -215,7 +306,10 @@ class FunderHistory:
     def most_similar_title(self, vector: sp.csr_matrix, funder: int) -> str:
         """Title of the funder's past record closest to a need's text vector."""
         span = self._span(funder)
-        similarity = rows_dot(vector, self.records_text.rows[span])
+        rows = self.records_text.rows
+        begin, end = rows.indptr[span.start], rows.indptr[span.stop]
+        similarity = arrays_dot(vector.indices, vector.data, rows.indptr[span.start : span.stop + 1] - begin,
+                                rows.indices[begin:end], rows.data[begin:end])
         return self.titles[span][int(np.argmax(similarity))] if similarity.size and similarity.max() > 0 else ""
 
     def amount_range(self, funder: int) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -26,11 +27,12 @@ from matchmaker.ranking.documents import (
     record_to_need,
 )
 from matchmaker.ranking.eligibility import eligible
-from matchmaker.ranking.encoding import EncodedNeeds, EncodedOffers, doc_text
-from matchmaker.ranking.explain import BLOCKS, RankedNeed, RankedOffer, build, top_k
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, Row, doc_text
+from matchmaker.ranking.explain import BLOCKS, NeedFacts, RankedNeed, RankedOffer, build, need_facts, top_k
 from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
+from matchmaker.ranking.scan import OneNeed, Scan, chosen_evidence, partial
 from matchmaker.ranking.text import TextEncoder
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
@@ -191,14 +193,91 @@ class MatchRanker(BaseEstimator):
         allowed_ids: Collection[str] | None = None,
     ) -> list[RankedOffer]:
         """The best eligible offers for a need, best first, each with its explanation."""
+        if index.size > _FEW:  # the same numbers, for the eligible offers only (see ``scan``)
+            return self._rank_scan(need, index, limit, today or date.today(), kinds, allowed_ids)
         needs = NeedIndex([need], index.history, self.encoder_)
         scores = self.score(needs, index, today)[0]
         top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
         chosen = index.subset(top)
         values, available, _ = self.evidence(needs, chosen, today)
+        vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
         return [
-            RankedOffer(offer.id, *self._explain(need, offer, values[0, j], available[0, j], needs, 0, chosen.funder[j]))
+            RankedOffer(offer.id, *self._explain(need, offer, values[0, j], available[0, j], needs.history,
+                                                 chosen.funder[j], vector, facts))
             for j, offer in enumerate(chosen.offers)
+        ]
+
+    def shortlist(
+        self,
+        need: NeedDoc,
+        index: OfferIndex,
+        limit: int = 20,
+        today: date | None = None,
+        kinds: Collection[str] | None = None,
+        allowed_ids: Collection[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """``rank`` without the explanations: (offer id, ranking score) of the best offers, best first.
+
+        The ranking score is the one offers are ordered by (``score``); ``rank`` reports each
+        pair's score as the sum of its explained contributions, equal to it to within float
+        rounding.
+        """
+        today = today or date.today()
+        if index.size > _FEW:
+            top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
+            if top is None:
+                return []
+            _, found, scores, picks = top
+            docs = index.physical_docs
+            return [(docs[row].id, float(scores[j])) for row, j in zip(found.rows[picks].tolist(), picks.tolist())]
+        scores = self.score([need], index, today)[0]
+        top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
+        docs = index.docs
+        return [(docs[i].id, float(scores[i])) for i in top.tolist()]
+
+    def _scan_top(
+        self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
+        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+    ) -> tuple[OneNeed, Scan, np.ndarray, np.ndarray] | None:
+        """``score``'s arithmetic on the eligible offers of a big index only, and the best of them:
+        (the encoded need, the scan, the survivors' scores, the positions of the best among them)."""
+        check_is_fitted(self)
+        weights = dict(zip(self.feature_names_, self.weights_.astype(np.float32)))
+        one = OneNeed(need, self.encoder_, index.history)
+        found = Scan(one, index, today, kinds, allowed_ids)
+        if not len(found.rows):
+            return None
+        found.declared = found.evidence()
+        num, den = partial(found.declared, weights)
+        history = found.history()
+        if history is not None:
+            per_funder, columns, known = history
+            h_num, h_den = partial(per_funder, weights)
+            n_funders = index.history.size if index.live_funders() is None else len(index.live_funders())
+            h_num, h_den = np.broadcast_to(h_num, (1, n_funders))[0, columns], np.broadcast_to(h_den, (1, n_funders))[0, columns]
+            if not known.all():  # (times 1 changes nothing)
+                h_num, h_den = h_num * known, h_den * known
+            num, den = num + h_num, den + h_den
+        scores = num / np.maximum(den, self.min_evidence)
+        return one, found, scores, _best(scores, limit)
+
+    def _rank_scan(
+        self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
+        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+    ) -> list[RankedOffer]:
+        """``rank`` over a big index: ``_scan_top``, then the chosen offers' evidence and explanations."""
+        top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
+        if top is None:
+            return []
+        one, found, _, picks = top
+        features, funders = chosen_evidence(found, picks, found.declared)
+        values, available = _assemble(features, (1, len(picks)))
+        docs = index.physical_docs
+        facts = need_facts(need, one.query.tokens if one.query is not None else None)
+        return [
+            RankedOffer(docs[row].id, *self._explain(need, docs[row], values[0, j], available[0, j], index.history,
+                                                     funders[j], one.text, facts, index.surfaces(row)))
+            for j, row in enumerate(found.rows[picks].tolist())
         ]
 
     def rank_needs(
@@ -215,21 +294,24 @@ class MatchRanker(BaseEstimator):
         chosen = index.subset(top_k(scores, np.isfinite(scores) & index.mask(allowed_ids=allowed_ids), limit))
         values, available, _ = self.evidence(chosen, offers, today)
         return [
-            RankedNeed(need.id, *self._explain(need, offer, values[i, 0], available[i, 0], chosen, i, offers.funder[0]))
+            RankedNeed(need.id, *self._explain(need, offer, values[i, 0], available[i, 0], chosen.history, offers.funder[0],
+                                               chosen.encoded.text.rows[i]))
             for i, need in enumerate(chosen.needs)
         ]
 
     def _explain(
-        self, need: NeedDoc, offer: OfferDoc, values: np.ndarray, available: np.ndarray, needs: NeedIndex, row: int, funder: int
+        self, need: NeedDoc, offer: OfferDoc, values: np.ndarray, available: np.ndarray,
+        history: FunderHistory | None, funder: int, vector: sp.csr_matrix | Row, facts: NeedFacts | None = None,
+        surfaces: dict[str, tuple[str, bool]] | None = None,
     ) -> tuple[float, list]:
-        """Score and factors of one pair, from its feature row (``needs`` holds the need at ``row``)."""
+        """Score and factors of one pair, from its feature row; ``vector`` is the need's text row.
+
+        ``facts`` (``need_facts``) saves work when one need is explained with many offers.
+        """
         weights = self.weights_
         den = max(float(available @ weights), self.min_evidence)
-        contributions = {
-            name: float(weights[k] * values[k] * available[k]) / den for k, name in enumerate(self.feature_names_)
-        }
-        vector = needs.encoded.text.rows[row]
-        return build(need, offer, contributions, self.feature_blocks_, needs.history, int(funder), vector)
+        contributions = dict(zip(self.feature_names_, [c / den for c in (weights * values * available).tolist()]))
+        return build(need, offer, contributions, self.feature_blocks_, history, int(funder), vector, facts, surfaces)
 
     def block_weights(self) -> dict[str, float]:
         """Learned weight of each block (the sum of its features' weights)."""
@@ -240,6 +322,12 @@ class MatchRanker(BaseEstimator):
         return out
 
 
+def _best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """``top_k`` of every position (ties by position, so in index order)."""
+    picks = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
+    return picks[np.lexsort((picks, -scores[picks]))]
+
+
 def _evidence(
     needs: EncodedNeeds, offers: EncodedOffers, queries: HistoryQueries | None, index: OfferIndex, today: date
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -247,26 +335,24 @@ def _evidence(
     ok = eligible(needs, offers, declared["geography"].values, today)
     shape = (needs.n, offers.n)
     history = _history_evidence(queries, index, shape)
-    features = {**declared, **history}
+    return (*_assemble({**declared, **history}, shape), ok)
+
+
+def _assemble(features: Mapping[str, Evidence], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, available) arrays, features last, from each feature's evidence."""
     values = np.empty((*shape, len(FEATURES)), dtype=np.float32)
     available = np.empty((*shape, len(FEATURES)), dtype=np.float32)
     for k, name in enumerate(FEATURES):
         values[..., k] = features[name].values
         available[..., k] = features[name].available
-    return values, available, ok
+    return values, available
 
 
 def _has_history(queries: HistoryQueries | None, index: OfferIndex) -> bool:
     return index.history is not None and queries is not None and (index.funders is None or len(index.funders) > 0)
 
 
-def _partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32]) -> tuple[np.ndarray, np.ndarray]:
-    """Numerator and denominator of the combination formula over some features."""
-    num, den = np.float32(0), np.float32(0)
-    for name, evidence in features.items():
-        present = weights[name] * evidence.available
-        num, den = num + present * evidence.values, den + present
-    return num, den
+_partial = partial
 
 
 def _history_evidence(queries: HistoryQueries | None, index: OfferIndex, shape: tuple[int, int]) -> dict[str, Evidence]:

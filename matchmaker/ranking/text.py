@@ -15,12 +15,16 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib.resources import files
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from sklearn.utils.validation import check_is_fitted
 
 CONCEPT = "="  # prefix of concept tokens; words never contain it
@@ -48,13 +52,23 @@ _WORD = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
 
 
+class _Combining(dict):
+    """``str.translate`` table dropping combining characters, filled as characters show up."""
+
+    def __missing__(self, cp: int) -> int | None:
+        self[cp] = None if unicodedata.combining(chr(cp)) else cp
+        return self[cp]
+
+
+_COMBINING = _Combining()
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents: ``Frontières`` → ``frontieres``."""
     lowered = text.lower().translate(_LIGATURES)
     if lowered.isascii():  # most texts: nothing to strip
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKD", lowered).translate(_COMBINING)
 
 
 def stem(word: str) -> str:
@@ -70,22 +84,44 @@ def _keep(word: str) -> bool:
     return len(word) > 1 and word not in STOPWORDS and not word.isdigit()
 
 
+@lru_cache(maxsize=2**16)
+def _content_stem(word: str) -> str | None:
+    """The stem of a folded word, or ``None`` for a function word or number."""
+    return stem(word) if _keep(word) else None
+
+
 def _stems(text: str) -> list[str]:
     """Stems of the content words of ``text``, in order."""
     return [stem(word) for word in _WORD.findall(fold(text)) if _keep(word)]
 
 
+@lru_cache(maxsize=2**16)
+def _word(surface: str) -> tuple[str, str] | None:
+    """(folded, stem) of a word as written, or ``None`` for a function word or number."""
+    word = fold(surface)
+    return (word, stem(word)) if _keep(word) else None
+
+
 @lru_cache(maxsize=8192)  # explanations meet the same need and offers again and again
 def _tokens(text: str) -> tuple[tuple[str, int, int, str], ...]:
     """(surface, start, end, stem) of the content words of ``text``, in order (for explanations)."""
-    # Folding the whole text keeps positions when it is ASCII; otherwise fold word by word.
-    folded = fold(text) if text.isascii() else None
-    out = []
-    for match in _WORD.finditer(text):
-        word = folded[match.start() : match.end()] if folded is not None else fold(match.group())
-        if _keep(word):
-            out.append((match.group(), match.start(), match.end(), stem(word)))
+    # A word folds alike alone or within its text (folding keeps ASCII positions), so each
+    # distinct word is folded and stemmed once, whatever the text.
+    # Words are found by ``findall``; each one's place is the next occurrence of it from the
+    # end of the previous word (what lies between holds no word character).
+    out, end, find = [], 0, text.find
+    for surface in _WORD.findall(text):
+        start = find(surface, end)
+        end = start + len(surface)
+        known = _word(surface)
+        if known is not None:
+            out.append((surface, start, end, known[1]))
     return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(token[3] for token in _tokens(text))
 
 
 class Glossary:
@@ -113,10 +149,11 @@ class Glossary:
 
     def match(self, stems: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Non-overlapping (start, end, concepts) spans of glossary phrases in ``stems``."""
-        spans, i = [], 0
-        while i < len(stems):
-            for length in self.lengths.get(stems[i], ()):
-                concepts = self.phrases.get(tuple(stems[i : i + length])) if i + length <= len(stems) else None
+        spans, i, n = [], 0, len(stems)
+        lengths, phrases = self.lengths, self.phrases
+        while i < n:
+            for length in lengths.get(stems[i], ()):
+                concepts = phrases.get(tuple(stems[i : i + length])) if i + length <= n else None
                 if concepts:
                     spans.append((i, i + length, concepts))
                     i += length
@@ -140,9 +177,8 @@ def analyze(text: str) -> list[str]:
     cost 0.05 MRR on funder ranking); IDF weighs the common words down. Stems serve only
     to find glossary phrases.
     """
-    folded = fold(text)
-    words = _WORD.findall(folded)
-    stems = [stem(word) for word in words if _keep(word)]
+    words = _WORD.findall(fold(text))
+    stems = [s for s in map(_content_stem, words) if s is not None]
     return words + [CONCEPT + c for _, _, matched in glossary().match(stems) for c in matched]
 
 
@@ -159,9 +195,54 @@ def concept_surfaces(text: str) -> dict[str, tuple[str, bool]]:
     return surfaces
 
 
-def shared_terms(need_text: str, offer_text: str, limit: int = 3) -> list[str]:
-    """The glossary concepts, then the words, that two texts share: ``frontières ~ border``."""
-    need_concepts, offer_concepts = concept_surfaces(need_text), concept_surfaces(offer_text)
+@lru_cache(maxsize=1)
+def concept_vocabulary() -> tuple[dict[str, int], tuple[str, ...]]:
+    """(concept → id, concepts by id) of every glossary concept, broader ones included."""
+    concepts = tuple(sorted({c for matched in glossary().phrases.values() for c in matched}))
+    return {c: i for i, c in enumerate(concepts)}, concepts
+
+
+def analyze_with_surfaces(text: str) -> tuple[list[str], dict[str, tuple[int, int, bool]]]:
+    """``analyze(text)``, and ``concept_surfaces(text)`` with each phrase as its (start, end) in ``text``.
+
+    An ASCII text (most) takes one pass for both: folding it only lower-cases it, which
+    keeps every position, and its words fold alike alone or together.
+    """
+    if not text.isascii():  # the phrase's first occurrence: the same words, wherever they are
+        surfaces = {}
+        for concept, (phrase, own) in concept_surfaces.__wrapped__(text).items():
+            start = text.find(phrase)
+            surfaces[concept] = (start, start + len(phrase), own)
+        return analyze(text), surfaces
+    lowered = text.lower()
+    words = _WORD.findall(lowered)
+    stems, places, end, find = [], [], 0, lowered.find
+    for word in words:
+        start = find(word, end)
+        end = start + len(word)
+        content = _content_stem(word)
+        if content is not None:
+            stems.append(content)
+            places.append((start, end))
+    matches = glossary().match(stems)
+    surfaces: dict[str, tuple[int, int, bool]] = {}
+    for first, last, concepts in matches:
+        start, end = places[first][0], places[last - 1][1]
+        for rank, concept in enumerate(concepts):
+            if concept not in surfaces or (rank == 0 and not surfaces[concept][2]):
+                surfaces[concept] = (start, end, rank == 0)
+    return words + [CONCEPT + c for _, _, matched in matches for c in matched], surfaces
+
+
+def shared_terms(
+    need_text: str, offer_text: str, limit: int = 3, offer_surfaces: dict[str, tuple[str, bool]] | None = None
+) -> list[str]:
+    """The glossary concepts, then the words, that two texts share: ``frontières ~ border``.
+
+    ``offer_surfaces``: ``concept_surfaces(offer_text)``, when known already.
+    """
+    need_concepts = concept_surfaces(need_text)
+    offer_concepts = concept_surfaces(offer_text) if offer_surfaces is None else offer_surfaces
     shared = sorted(
         need_concepts.keys() & offer_concepts.keys(),
         key=lambda c: (not (need_concepts[c][1] and offer_concepts[c][1]), c),
@@ -172,10 +253,31 @@ def shared_terms(need_text: str, offer_text: str, limit: int = 3) -> list[str]:
         if a not in used and b not in used:
             out.append(a if a.lower() == b.lower() else f"{a} ~ {b}")
             used |= {a, b}
+    out = list(dict.fromkeys(out))
+    if len(out) >= limit:  # the words would come after: not shown
+        return out[:limit]
     covered = {fold(word) for phrase in used for word in phrase.split()}
-    offer_words = {token[3] for token in _tokens(offer_text)}
-    out += [word for word, _, _, token in _tokens(need_text) if token in offer_words and fold(word) not in covered]
+    offer_words = _stem_set(offer_text)
+    out += [word for word, _, _, token in _tokens(need_text) if token in offer_words and _word(word)[0] not in covered]
     return list(dict.fromkeys(out))[:limit]
+
+
+@lru_cache(maxsize=2**17)
+def _hashed(token: str, n_features: int) -> int:
+    """The column ``HashingVectorizer`` gives a token (same hash, same sign handling)."""
+    h = murmurhash3_32(token, seed=0)
+    return (2147483647 - (n_features - 1)) % n_features if h == -2147483648 else abs(h) % n_features
+
+
+class _Row(NamedTuple):
+    data: np.ndarray
+    shape: tuple[int, int]
+    indices: np.ndarray
+    indptr: np.ndarray
+
+
+def _as_is(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 def _hasher(n_features: int) -> HashingVectorizer:
@@ -199,6 +301,15 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             return sp.csr_matrix((0, self.n_features), dtype=np.float64)
         return _hasher(self.n_features).transform(texts).tocsr()
 
+    def counts_of_tokens(self, tokens: Iterable[list[str]]) -> sp.csr_matrix:
+        """``counts`` of texts already analysed (``analyze``) into ``tokens``."""
+        tokens = iter(tokens)
+        first = next(tokens, None)
+        if first is None:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float64)
+        hasher = HashingVectorizer(analyzer=_as_is, n_features=self.n_features, alternate_sign=False, norm=None)
+        return hasher.transform(chain([first], tokens)).tocsr()
+
     def fit(self, texts: Iterable[str], y: None = None) -> TextEncoder:
         counts = self.counts(texts)
         df = np.bincount(counts.indices, minlength=self.n_features)
@@ -208,6 +319,18 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         return self.weight(self.counts(texts))
+
+    def encode_one(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(terms, counts, weights) of one text: the row of ``counts`` (as float32) and of
+        ``weight``, without building sparse matrices (a ranking query encodes one need)."""
+        check_is_fitted(self)
+        columns = [_hashed(token, self.n_features) for token in analyze(text)]
+        terms, counts = np.unique(np.array(columns, dtype=np.int32), return_counts=True)
+        counts = counts.astype(np.float32)
+        weights = (1 + np.log(counts)) * self.idf_[terms]
+        if len(terms):  # sklearn's own row normalisation, as ``normalize`` runs it
+            inplace_csr_row_normalize_l2(_Row(weights, (1, self.n_features), terms, np.array([0, len(terms)], dtype=np.int32)))
+        return terms, counts, weights
 
     def weight(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """TF-IDF rows from raw counts (so that a text is analysed once for both uses)."""

@@ -1,0 +1,350 @@
+"""One need against a big offer index: the cheap hard constraints first, evidence for the survivors.
+
+``MatchRanker.rank`` over an ``OfferIndex`` of more than a few hundred offers runs here. It
+computes the very numbers ``MatchRanker.score`` would (same float32 operations, in the same
+order, element by element) but only for the offers that pass every eligibility constraint
+and the caller's filters, reading the index's precomputed per-offer ``columns``:
+
+1. eligibility: boolean masks on the columns (open, deadline, budget, resources, minimum
+   ticket; the part that depends only on the day is cached), plus geography from the
+   postings of the need's few area tokens;
+2. evidence for the survivors: text through the postings of the need's terms (main
+   segment) and an exact sequential scan of the tail; themes as bit masks and postings;
+   history once per funder, gathered through the offers' funders;
+3. the weighted mean, accumulated feature by feature as ``_partial`` does.
+
+``chosen_evidence`` then gives the evidence rows of the chosen offers exactly as
+``MatchRanker.evidence`` would on ``index.subset(chosen)``, without building that subset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.ranking.blocks import _POPCOUNT, AREA_SCORES, GLOBAL_SCORE, Evidence
+from matchmaker.ranking.documents import NeedDoc
+from matchmaker.ranking.encoding import (
+    AREAS,
+    Row,
+    SparseRows,
+    _amount,
+    _days,
+    _resource_mask,
+    arrays_dot,
+    doc_text,
+    gather_rows,
+    hashed_tokens,
+    need_areas,
+    postings_dot,
+    theme_masks,
+    theme_tokens,
+)
+from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, OneQuery
+from matchmaker.ranking.index import OfferIndex
+from matchmaker.ranking.text import TextEncoder
+
+
+def sequential_dot(query: Row, rows: sp.csr_matrix) -> np.ndarray:
+    """``query @ rows.T`` summed in float32 term by term, as a product through postings is.
+
+    Rows and query hold sorted indices; each row's products are added in the order of its
+    terms, which is the order the postings of the query's terms are walked in.
+    """
+    n = rows.shape[0]
+    terms, weights = query.indices, query.data
+    if not len(terms) or not rows.nnz:
+        return np.zeros(n, dtype=np.float32)
+    position = np.minimum(np.searchsorted(terms, rows.indices), len(terms) - 1)
+    hits = np.flatnonzero(terms[position] == rows.indices)
+    if not len(hits):
+        return np.zeros(n, dtype=np.float32)
+    products = weights[position[hits]] * rows.data[hits]
+    owner = np.searchsorted(rows.indptr, hits, side="right") - 1
+    first = np.searchsorted(owner, np.arange(n))  # first hit of each row
+    rank = np.arange(len(hits)) - first[owner]
+    block = np.zeros((int(rank.max()) + 1, n), dtype=np.float32)
+    block[rank, owner] = products
+    return np.cumsum(block, axis=0)[-1]  # a running sum down the terms: sequential, as the postings product
+
+
+def _holders(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -> np.ndarray:
+    """How many of the need's (binary, at most 255) tokens each physical row holds, as uint8."""
+    postings = main.postings
+    out = np.zeros(main.n + (tail.shape[0] if tail is not None else 0), dtype=np.uint8)
+    for k, t in enumerate(tokens.tolist()):
+        rows = postings.indices[postings.indptr[t] : postings.indptr[t + 1]]
+        if k:
+            np.add.at(out, rows, 1)
+        else:  # a row appears once in a term's postings
+            out[rows] = 1
+    if tail is not None and len(tokens):
+        out[main.n :] = arrays_dot(tokens, np.ones(len(tokens), dtype=np.float32), tail.indptr, tail.indices, tail.data)
+    return out
+
+
+def _holding(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -> np.ndarray:
+    """Physical rows holding any of the need's tokens (a row may repeat)."""
+    postings = main.postings
+    parts = [postings.indices[postings.indptr[t] : postings.indptr[t + 1]] for t in tokens.tolist()]
+    if tail is not None:
+        hits = arrays_dot(tokens, np.ones(len(tokens), dtype=np.float32), tail.indptr, tail.indices, tail.data)
+        parts.append(np.flatnonzero(hits) + main.n)
+    return np.concatenate(parts)
+
+
+def text_of(query: Row, main: SparseRows, tail: sp.csr_matrix | None, rows: np.ndarray) -> np.ndarray:
+    """Text cosine of the need with the physical ``rows`` (sorted), as the postings product gives it."""
+    split = int(np.searchsorted(rows, main.n))
+    head = postings_dot(query, main)[rows[:split]]
+    return head if split == len(rows) else np.concatenate([head, sequential_dot(query, tail)[rows[split:] - main.n]])
+
+
+class OneNeed:
+    """One need encoded for ``Scan``: the fields of ``EncodedNeeds`` (one row) and its history
+    query, as arrays, equal to what ``NeedIndex([need], ...)`` holds."""
+
+    def __init__(self, need: NeedDoc, encoder: TextEncoder, history: FunderHistory | None) -> None:
+        text = doc_text(need)
+        terms, _, weights = encoder.encode_one(text)
+        self.text = Row(terms, weights)
+        self.has_text = np.array([bool(text)])
+        themes = theme_tokens(need)
+        self.theme_masks = theme_masks([themes])
+        self.themes = {name: hashed_tokens(themes[name]) for name in ("sector", "category")}
+        areas = need_areas(need)
+        self.areas = {level: hashed_tokens(areas[level]) for level in AREAS}
+        self.resources = np.array([_resource_mask(need.resource_types)], dtype=np.uint8)
+        self.deadline = np.array([_days(need.deadline)], dtype=np.int64)
+        self.amount = np.array([_amount(need.amount_usd)], dtype=np.float64)
+        self.query = history.query_one(need, terms, self.text) if history is not None else None
+
+
+class Scan:
+    """The survivors of one need against an offer index, and their evidence."""
+
+    def __init__(
+        self,
+        needs: OneNeed,
+        index: OfferIndex,
+        today: date,
+        kinds: Collection[str] | None,
+        allowed_ids: Collection[str] | None,
+    ) -> None:
+        self.needs, self.queries, self.index = needs, needs.query, index
+        columns = index.columns
+        day = today.toordinal()
+        self.rows = np.zeros(0, dtype=np.int64)
+        if not needs.deadline[0] >= day:
+            return
+        main, tail = index.main["encoded"], index.tail["encoded"] if index.tail is not None else None
+        ok = _offer_ok(index, day).copy()
+        ok &= _resources_ok(int(needs.resources[0]))[columns.resources]
+        if not np.isnan(needs.amount[0]):
+            ok &= ~(needs.amount < columns.min)
+        if kinds is not None:
+            ok &= index.kind_mask(kinds)
+        if allowed_ids is not None:
+            ok &= index.physical_mask(allowed_ids)
+        geography = _base_geography(index).copy()
+        for level in AREAS:
+            tokens = needs.areas[level]
+            if len(tokens):
+                hit = _holding(tokens, main.areas[level], tail.areas[level].rows if tail is not None else None)
+                geography[hit] = np.maximum(geography[hit], np.float32(AREA_SCORES[level]))
+        ok &= geography > 0
+        self.rows = rows = np.flatnonzero(ok)
+        self.geography = geography[rows]
+        self._main, self._tail = main, tail
+
+    def evidence(self) -> dict[str, Evidence]:
+        """Declared evidence of the survivors, as ``offer_evidence`` gives it (survivors last)."""
+        needs, columns, rows, main, tail = self.needs, self.index.columns, self.rows, self._main, self._tail
+        out = {}
+        text = text_of(needs.text, main.text, tail.text.rows if tail is not None else None, rows)
+        out["text"] = Evidence(text, needs.has_text & columns.has_text[rows])
+        for name in ("gcm", "capacity"):
+            mask = needs.theme_masks[name]
+            a, b = np.bitwise_count(mask), getattr(columns, f"{name}_count")[rows]
+            at = np.bitwise_count(mask & getattr(columns, name)[rows]).astype(np.intp)
+            at *= 65
+            at += b
+            out[name] = Evidence(_mask_cosines(a).take(at), (a > 0) & (b > 0))
+        for name in ("sector", "category"):
+            tokens = needs.themes[name]
+            a = np.array([len(tokens)], dtype=np.float32)
+            shared = _holders(tokens, main.themes[name], tail.themes[name].rows if tail is not None else None)[rows]
+            if len(tokens) < 256 and _largest(self.index, f"{name}_size") < 256:  # small counts: a table
+                b = getattr(columns, f"{name}_n")[rows]
+                at = shared.astype(np.intp)
+                at *= 256
+                at += b
+                out[name] = Evidence(_set_cosines(a).take(at), (a > 0) & (b > 0))
+            else:
+                b = getattr(columns, f"{name}_size")[rows]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[name] = Evidence(np.nan_to_num(shared.astype(np.float32) / np.sqrt(a * b)), (a > 0) & (b > 0))
+        out["geography"] = Evidence(self.geography, np.True_)
+        a, b = needs.resources, columns.resources[rows]
+        out["resources"] = Evidence(_resource_shares(a)[b], (a > 0) & (b > 0))
+        cap, need = columns.cap[rows], needs.amount
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.clip(np.nan_to_num(cap / need, nan=0.0, posinf=1.0), 0, 1)
+        out["amount"] = Evidence(values, ~np.isnan(need) & ~np.isnan(cap))
+        return out
+
+    def history(self) -> tuple[dict[str, Evidence], np.ndarray, np.ndarray] | None:
+        """(per-funder history evidence, column of each survivor's funder in it, whether it has one)."""
+        index = self.index
+        funders = index.live_funders()
+        if index.history is None or self.queries is None or (funders is not None and not len(funders)):
+            return None
+        funder = index.columns.funder[self.rows]
+        known = funder >= 0
+        columns = np.searchsorted(funders, funder) if funders is not None else funder
+        self.per_funder = index.history.evidence_one(self.queries, funders), funders
+        return self.per_funder[0], np.where(known, columns, 0), known
+
+
+@lru_cache(maxsize=256)
+def _resources_ok(mask: int) -> np.ndarray:
+    """The resource constraint of ``eligible`` for a need's mask, for every offer mask."""
+    a, b = np.array([mask], dtype=np.uint8), np.arange(256, dtype=np.uint8)
+    return (a == 0) | (b == 0) | ((a & b) != 0)
+
+
+def _mask_cosines(a: np.ndarray) -> np.ndarray:
+    return _mask_table(int(a[0]))
+
+
+@lru_cache(maxsize=65)
+def _mask_table(members: int) -> np.ndarray:
+    """``mask_cosine`` of a need whose set has ``members`` members, for every (shared, offer
+    size) pair of a 64-bit mask, flattened: the same arithmetic on the same dtypes, done once."""
+    a = np.array([members], dtype=np.uint8)
+    shared = np.arange(65, dtype=np.uint8)[:, None]
+    b = np.arange(65, dtype=np.uint8)[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(shared / np.sqrt(a * b, dtype=np.float32)).astype(np.float32).ravel()
+
+
+def _set_cosines(a: np.ndarray) -> np.ndarray:
+    return _set_table(int(a[0]))
+
+
+@lru_cache(maxsize=64)
+def _set_table(tokens: int) -> np.ndarray:
+    """``set_cosine`` of a need with ``tokens`` tokens for every (shared, offer size < 256)
+    pair, flattened by offer size: the same float32 arithmetic, done once."""
+    a = np.array([tokens], dtype=np.float32)
+    shared = np.arange(tokens + 1, dtype=np.float32)[:, None]
+    b = np.arange(256, dtype=np.float32)[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(shared / np.sqrt(a * b)).ravel()
+
+
+def _resource_shares(a: np.ndarray) -> np.ndarray:
+    return _resource_table(int(a[0]))
+
+
+@lru_cache(maxsize=256)
+def _resource_table(mask: int) -> np.ndarray:
+    """``blocks.resources`` values of a need's resource mask for every offer mask."""
+    a = np.array([mask], dtype=np.uint8)
+    b = np.arange(256, dtype=np.uint8)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(_POPCOUNT[a & b] / _POPCOUNT[a])
+
+
+def _largest(index: OfferIndex, column: str) -> float:
+    """The largest value of a column (cached until the index changes)."""
+    key = ("largest", column)
+    if key not in index._cache:
+        values = getattr(index.columns, column)
+        index._cache[key] = float(values.max()) if len(values) else 0.0
+    return index._cache[key]
+
+
+def _offer_ok(index: OfferIndex, day: int) -> np.ndarray:
+    """Offers open on ``day`` with budget left (cached per day until the index changes)."""
+    key = ("offer_ok", day)
+    if key not in index._cache:
+        columns = index.columns
+        index._cache[key] = columns.alive & columns.open & (columns.deadline >= day) & ~(columns.remaining <= 0)
+    return index._cache[key]
+
+
+def _base_geography(index: OfferIndex) -> np.ndarray:
+    if "geography" not in index._cache:
+        index._cache["geography"] = np.where(index.columns.global_, np.float32(GLOBAL_SCORE), np.float32(0))
+    return index._cache["geography"]
+
+
+def partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32]) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of the combination formula over some features."""
+    num, den = np.float32(0), np.float32(0)
+    for name, evidence in features.items():
+        present = weights[name] * evidence.available
+        num, den = num + present * evidence.values, den + present
+    return num, den
+
+
+def chosen_evidence(scan: Scan, picks: np.ndarray, declared: dict[str, Evidence]) -> tuple[dict[str, Evidence], np.ndarray]:
+    """Evidence of the chosen survivors (positions ``picks`` among them) as ``_evidence`` gives it
+    for ``index.subset(chosen)``, and the chosen offers' funders.
+
+    A subset holds few rows, so its text goes through ``rows_dot`` (float64 sums): recomputed
+    so; every other declared feature is element-wise, or a count, and is taken as scored.
+    """
+    index, rows = scan.index, scan.rows[picks]
+    # Rows of the main segment or of the tail, as one taken subset would hold them.
+    main_n, query = index.main["encoded"].n, scan.needs.text
+    in_tail = rows >= main_n
+    text = np.empty(len(rows), dtype=np.float32)
+    text[~in_tail] = arrays_dot(query.indices, query.data, *gather_rows(scan._main.text.rows, rows[~in_tail]))
+    if in_tail.any():
+        text[in_tail] = arrays_dot(query.indices, query.data, *gather_rows(scan._tail.text.rows, rows[in_tail] - main_n))
+    features = {"text": Evidence(text[None, :], declared["text"].available[None, picks])}
+    for name, evidence in declared.items():
+        if name != "text":
+            values = evidence.values[picks] if np.ndim(evidence.values) else evidence.values
+            available = evidence.available[picks] if np.ndim(evidence.available) else evidence.available
+            features[name] = Evidence(np.asarray(values)[None, ...] if np.ndim(values) else values,
+                                      np.asarray(available)[None, ...] if np.ndim(available) else available)
+    funder = index.columns.funder[rows]
+    features.update(_chosen_history(scan.queries, index, funder, getattr(scan, "per_funder", None)))
+    return features, funder
+
+
+def _chosen_history(
+    queries: OneQuery | None, index: OfferIndex, funder: np.ndarray, scanned: tuple[dict, np.ndarray | None] | None
+) -> dict[str, Evidence]:
+    """``model._history_evidence`` for a subset holding offers of these funders (``scanned``: the
+    per-funder evidence of the scan, and its funders, whose other features are reused)."""
+    history = index.history
+    known_rows = funder >= 0
+    known = np.unique(funder[known_rows])
+    if history is not None and len(known) * 2 < history.size:
+        funders, column = known, np.searchsorted(known, funder)
+    else:
+        funders, column = None, funder
+    if history is None or queries is None or (funders is not None and not len(funders)):
+        return {name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES}
+    columns = np.where(known_rows, column, 0)
+    if scanned is not None and funders is None and scanned[1] is None:
+        per_funder = scanned[0]  # the very same computation
+    elif scanned is not None:
+        evidence, among = scanned
+        wanted = np.arange(history.size) if funders is None else funders
+        per_funder = history.evidence_one(queries, funders, (evidence, wanted if among is None else np.searchsorted(among, wanted)))
+    else:
+        per_funder = history.evidence_one(queries, funders)
+    return {
+        name: Evidence(np.broadcast_to(e.values, (1, e.values.shape[1]))[:, columns] if np.ndim(e.values) else e.values,
+                       np.asarray(e.available) & known_rows[None, :])
+        for name, e in per_funder.items()
+    }

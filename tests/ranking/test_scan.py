@@ -1,0 +1,161 @@
+"""The fast path of ``rank`` over big indexes, and indexes updated in place: the very same results.
+
+``rank`` over more than a few hundred offers scores only the eligible ones, reads arrays kept
+per offer and explains the chosen ones from precomputed text; updates go to a tail and
+tombstones, merged now and then. Each of these must give what the general path gives over an
+index built from scratch: the same offers, scores and explanations, bit for bit.
+"""
+
+from datetime import date
+
+import msgspec
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from matchmaker.ranking import encoding, index as index_module
+from matchmaker.ranking.bench import synthetic_needs, synthetic_offers, synthetic_records
+from matchmaker.ranking.encoding import (
+    Row,
+    SparseRows,
+    _postings_dot,
+    doc_text,
+    postings_dot,
+    rows_dot,
+)
+from matchmaker.ranking.explain import RankedOffer, top_k
+from matchmaker.ranking.history import FunderHistory
+from matchmaker.ranking.index import NeedIndex, OfferIndex
+from matchmaker.ranking.model import MatchRanker
+from matchmaker.ranking.scan import OneNeed, sequential_dot
+from matchmaker.ranking.text import analyze, analyze_with_surfaces, concept_surfaces
+
+TODAY = date.today()  # the synthetic deadlines are relative to it
+N_FUNDERS = 30
+
+
+@pytest.fixture(scope="module")
+def world():
+    records = synthetic_records(1500, N_FUNDERS, 0)
+    ranker = MatchRanker(max_queries=300).fit(records)
+    history = FunderHistory(records, ranker.encoder_)
+    return ranker, history, synthetic_offers(700, N_FUNDERS, 1), synthetic_needs(12, 2)
+
+
+def general_rank(ranker, need, index, limit=20, kinds=None, allowed_ids=None):
+    """``rank`` as the general path computes it: every pair scored, the chosen ones as a subset."""
+    needs = NeedIndex([need], index.history, ranker.encoder_)
+    scores = ranker.score(needs, index, TODAY)[0]
+    chosen = index.subset(top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit))
+    values, available, _ = ranker.evidence(needs, chosen, TODAY)
+    return [
+        RankedOffer(offer.id, *ranker._explain(need, offer, values[0, j], available[0, j], needs.history,
+                                               chosen.funder[j], needs.encoded.text.rows[0]))
+        for j, offer in enumerate(chosen.offers)
+    ]
+
+
+def test_fast_path_equals_the_general_path(world):
+    ranker, history, offers, needs = world
+    index = OfferIndex(offers, history, ranker.encoder_)
+    assert index.size > encoding._FEW  # the fast path runs
+    for need in needs:
+        ranked = ranker.rank(need, index, today=TODAY)
+        assert ranked and ranked == general_rank(ranker, need, index)
+        assert [(r.offer_id, r.score) for r in ranked] == [
+            (offer_id, pytest.approx(score, abs=1e-6)) for offer_id, score in ranker.shortlist(need, index, today=TODAY)
+        ]
+    kinds, allowed = ["foundation", "un_agency"], {o.id for o in offers[::3]}
+    for need in needs[:4]:
+        assert ranker.rank(need, index, limit=7, today=TODAY, kinds=kinds) == general_rank(ranker, need, index, 7, kinds)
+        assert ranker.rank(need, index, limit=5, today=TODAY, allowed_ids=allowed) == general_rank(
+            ranker, need, index, 5, allowed_ids=allowed
+        )
+
+
+def test_fast_path_without_history_or_text(world):
+    ranker, _, offers, needs = world
+    index = OfferIndex(offers[:400], None, ranker.encoder_)
+    for need in needs[:3] + [msgspec.structs.replace(needs[3], title="", description="")]:
+        assert ranker.rank(need, index, today=TODAY) == general_rank(ranker, need, index)
+
+
+def test_updates_rank_as_a_rebuilt_index(world, monkeypatch):
+    monkeypatch.setattr(index_module, "TAIL_ROWS", 40)  # merge often
+    ranker, history, offers, needs = world
+    index = OfferIndex(offers, history, ranker.encoder_)
+    fresh = synthetic_offers(120, N_FUNDERS, 9)
+    main = index.main
+    index.upsert([fresh[0]])
+    assert index.main is main  # an upsert leaves the main segment as it is
+    for i, offer in enumerate(fresh[1:], 1):
+        last = msgspec.structs.replace(offer, id=offers[i * 5].id) if i % 3 else offer
+        index.upsert([last])
+        if i % 7 == 0:
+            index.remove({offers[i].id, fresh[i - 1].id, "unknown"})
+        if i % 25 == 0:
+            rebuilt = OfferIndex(list(index.offers), history, ranker.encoder_)
+            for need in needs[:3]:
+                assert ranker.rank(need, index, today=TODAY) == ranker.rank(need, rebuilt, today=TODAY)
+                assert ranker.rank(need, index, today=TODAY) == general_rank(ranker, need, rebuilt)
+    assert len({o.id for o in index.offers}) == index.size == len(index.offers)
+    assert index.offers[-1] == last  # replaced or added offers move to the end
+
+
+def test_need_index_updates(world):
+    ranker, history, offers, needs = world
+    pool = synthetic_needs(300, 5)
+    index = NeedIndex(pool, history, ranker.encoder_)
+    index.upsert([msgspec.structs.replace(pool[3], title="Border management")] + synthetic_needs(2, 6)[1:])
+    index.remove({"need-7"})
+    rebuilt = NeedIndex(list(index.needs), history, ranker.encoder_)
+    assert [n.id for n in index.needs] == [n.id for n in rebuilt.needs]
+    for offer in offers[:5]:
+        assert ranker.rank_needs(offer, index, today=TODAY) == ranker.rank_needs(offer, rebuilt, today=TODAY)
+
+
+def test_one_need_is_encoded_as_a_need_index(world):
+    ranker, history, _, needs = world
+    for need in [*needs, msgspec.structs.replace(needs[0], title="Gestión de fronteras", description="", language="es")]:
+        one, full = OneNeed(need, ranker.encoder_, history), NeedIndex([need], history, ranker.encoder_)
+        text = full.encoded.text.rows
+        assert np.array_equal(one.text.indices, text.indices) and np.array_equal(one.text.data, text.data)
+        assert np.array_equal(one.query.bm25_max, full.queries.bm25_max)
+        for funders in (None, np.array([0, 4, 7])):
+            expected, got = history.evidence(full.queries, funders), history.evidence_one(one.query, funders)
+            for name, evidence in expected.items():
+                assert np.array_equal(*np.broadcast_arrays(evidence.values, got[name].values)), name
+                assert np.array_equal(*np.broadcast_arrays(evidence.available, got[name].available)), name
+
+
+def test_exact_sums_match_the_postings_product(world, monkeypatch):
+    ranker, _, offers, needs = world
+    rows = SparseRows(ranker.encoder_.transform([doc_text(o) for o in offers]))
+    monkeypatch.setattr(encoding, "_BIG", 1)  # the dense-column path, even for a small index
+    for need in needs:
+        query = NeedIndex([need], None, ranker.encoder_).encoded.text.rows
+        expected = _postings_dot(query, rows.postings)
+        assert np.array_equal(postings_dot(Row(query.indices, query.data), rows), expected)
+        for picks in (np.arange(50), np.array([3]), np.array([10, 2, 7])):
+            tail = rows.rows[picks]
+            assert np.array_equal(sequential_dot(Row(query.indices, query.data), tail), expected[picks])
+        assert rows_dot(query, rows.rows[:5]).dtype == np.float32
+
+
+def test_offer_texts_analysed_once_for_counts_and_explanations(world):
+    _, _, offers, _ = world
+    texts = [doc_text(o) for o in offers[:200]] + ["Gestión des Frontières, main-d'œuvre ﬁnance", "", "½ x_y"]
+    for text in texts:
+        tokens, surfaces = analyze_with_surfaces(text)
+        assert tokens == analyze(text)
+        assert {c: (text[a:b], own) for c, (a, b, own) in surfaces.items()} == concept_surfaces(text)
+
+
+def test_indexed_surfaces_and_counts_equal_the_encoder(world):
+    ranker, history, offers, _ = world
+    index = OfferIndex(offers[:50], history, ranker.encoder_)
+    index.upsert(synthetic_offers(3, N_FUNDERS, 4))
+    expected = ranker.encoder_.counts([doc_text(o) for o in index.offers])
+    assert (abs(index.encoded.counts.rows - sp.csr_matrix(expected, dtype=np.float32)) > 0).nnz == 0
+    for row, offer in enumerate(index.physical_docs):
+        assert index.surfaces(row) == concept_surfaces(doc_text(offer))
