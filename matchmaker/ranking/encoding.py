@@ -35,7 +35,12 @@ from matchmaker.ranking.reference import (
     sector_category,
     sector_key,
 )
-from matchmaker.ranking.text import TextEncoder, analyze_with_surfaces, concept_vocabulary, fold
+from matchmaker.ranking.text import (
+    TextEncoder,
+    analyze_with_surfaces,
+    concept_vocabulary,
+    fold,
+)
 
 THEMES = ("gcm", "capacity", "sector", "category")
 SMALL_THEMES = ("gcm", "capacity")  # few values: bit masks, far faster than postings at 100k offers
@@ -109,10 +114,33 @@ def arrays_dot(terms: np.ndarray, weights: np.ndarray, indptr: np.ndarray, indic
     n = len(indptr) - 1
     if not len(terms) or not len(indices):
         return np.zeros(n, dtype=np.float32)
-    position = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
-    products = np.where(terms[position] == indices, weights[position] * data, 0)
+    position, found = _find(terms, indices)
+    products = np.where(found, weights[position] * data, 0)
     owner = np.repeat(np.arange(n), np.diff(indptr))
     return np.bincount(owner, weights=products, minlength=n).astype(np.float32)
+
+
+_SLOTS = 2**14
+
+
+def _find(terms: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``terms`` of each index, whether it is there at all): ``terms`` sorted, few.
+
+    Many indices go through a hash table of the terms (a branch-free lookup), when some
+    bits of the terms tell them apart; else, and for few indices, a binary search.
+    """
+    if len(indices) > 2048 and len(terms) < _SLOTS // 16:
+        for shift in (0, 3, 6, 9):
+            slots = (terms >> shift) & (_SLOTS - 1)
+            if len(np.unique(slots)) == len(slots):
+                held = np.full(_SLOTS, -1, dtype=terms.dtype)
+                held[slots] = terms
+                where = np.zeros(_SLOTS, dtype=np.int32)
+                where[slots] = np.arange(len(terms))
+                slot = (indices >> shift) & (_SLOTS - 1)
+                return where[slot], held[slot] == indices
+    position = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
+    return position, terms[position] == indices
 
 
 def gather_rows(rows: sp.csr_matrix, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -160,7 +188,8 @@ def postings_dot(query: sp.csr_matrix | Row, rows: SparseRows) -> np.ndarray:
     dense, matrix = rows.dense_terms
     indices, data, terms = postings.indices, postings.data, query.indices
     starts, ends = postings.indptr[terms].tolist(), postings.indptr[terms + 1].tolist()
-    out, scratch = np.zeros(rows.n, dtype=np.float32), None
+    n = rows.n
+    out, scratch = np.zeros(n, dtype=np.float32), None
     span, scale = np.zeros(2, dtype=indices.dtype), np.zeros(1, dtype=data.dtype)  # one CSC column, its factor
     for t, weight, start, end in zip(terms.tolist(), query.data.tolist(), starts, ends):
         k = dense.get(t)
@@ -172,7 +201,7 @@ def postings_dot(query: sp.csr_matrix | Row, rows: SparseRows) -> np.ndarray:
             continue
         if _csc_matvec is not None:  # scipy's kernel: out += column * weight, in C
             span[1], scale[0] = end - start, weight
-            _csc_matvec(rows.n, 1, span, indices[start:end], data[start:end], scale, out)
+            _csc_matvec(n, 1, span, indices[start:end], data[start:end], scale, out)
         else:
             np.add.at(out, indices[start:end], data[start:end] * data.dtype.type(weight))
     return out
@@ -311,13 +340,17 @@ class Encoded:
         )
 
 
-def surfaces_of(surfaces: sp.csr_matrix, row: int, text: str) -> dict[str, tuple[str, bool]]:
-    """``concept_surfaces(text)`` of an encoded offer, from its row of ``Encoded.surfaces``."""
+def surfaces_of(
+    surfaces: sp.csr_matrix, row: int, text: str, among: frozenset[int] | None = None
+) -> dict[str, tuple[str, bool]]:
+    """``concept_surfaces(text)`` of an encoded offer, from its row of ``Encoded.surfaces``
+    (only the concepts ``among`` these ids, when given)."""
     concepts = concept_vocabulary()[1]
     span = slice(surfaces.indptr[row], surfaces.indptr[row + 1])
     return {
         concepts[c]: (text[packed >> 32 : (packed & 0xFFFFFFFF) >> 1], bool(packed & 1))
         for c, packed in zip(surfaces.indices[span].tolist(), surfaces.data[span].tolist())
+        if among is None or c in among
     }
 
 

@@ -55,18 +55,30 @@ def _money(amount: float) -> str:
 
 class NeedFacts(NamedTuple):
     """What the explanations of one need read of it, worked out once for all its offers
-    (``said``: history details already put in words, by funder, for this need)."""
+    (``sets``: its themes as sets, its areas as lower-cased sets; ``said``: history details
+    already put in words, by funder, for this need)."""
 
     text: str
     themes: dict[str, list[str]]
     areas: dict[str, list[str]]
     attributes: dict[str, list[str]]
+    sets: dict[str, frozenset[str]]
     said: dict[tuple[int, str], str]
 
 
-def need_facts(need: NeedDoc, attributes: dict[str, list[str]] | None = None) -> NeedFacts:
-    """``attributes``: the need's ``need_attributes``, when already at hand (history queries)."""
-    return NeedFacts(doc_text(need), theme_tokens(need), need_areas(need), attributes or need_attributes(need), {})
+def need_facts(
+    need: NeedDoc,
+    attributes: dict[str, list[str]] | None = None,
+    themes: dict[str, list[str]] | None = None,
+    areas: dict[str, list[str]] | None = None,
+) -> NeedFacts:
+    """``attributes``, ``themes``, ``areas``: the need's ``need_attributes``, ``theme_tokens``
+    and ``need_areas``, when already at hand."""
+    themes = theme_tokens(need) if themes is None else themes
+    areas = need_areas(need) if areas is None else areas
+    sets = {name: frozenset(tokens) for name, tokens in themes.items()}
+    sets.update({level: frozenset(t.lower() for t in areas[level]) for level in ("subregion", "region")})
+    return NeedFacts(doc_text(need), themes, areas, attributes or need_attributes(need, areas, themes), sets, {})
 
 
 def text_detail(
@@ -76,21 +88,30 @@ def text_detail(
     return "text: " + "; ".join(terms) if terms else "no shared terms"
 
 
-def thematic_detail(need: NeedDoc, offer: OfferDoc, need_themes: dict[str, list[str]] | None = None) -> str:
-    a, b = theme_tokens(need) if need_themes is None else need_themes, theme_tokens(offer)
+def thematic_detail(need: NeedDoc, offer: OfferDoc, need_sets: dict[str, frozenset[str]] | None = None) -> str:
+    """``need_sets``: the need's ``theme_tokens`` as sets (``NeedFacts.sets``), when at hand."""
+    a = {name: frozenset(tokens) for name, tokens in theme_tokens(need).items()} if need_sets is None else need_sets
+    b = theme_tokens(offer)
     parts = []
     for name, label in (("gcm", "GCM objectives"), ("capacity", "capacity areas"), ("sector", "sectors")):
-        shared = sorted(set(a[name]) & set(b[name]), key=lambda t: (len(t), t))
+        shared = sorted(a[name].intersection(b[name]), key=lambda t: (len(t), t))
         if shared:
             shown = shared if name != "sector" else [sector_label(s) for s in shared]
             parts.append(f"{label if len(shared) > 1 else label[:-1]} {_join(shown)}")
-    if not parts and set(a["category"]) & set(b["category"]):
-        parts.append("DAC categories " + _join(sorted(set(a["category"]) & set(b["category"]))))
+    if not parts and a["category"].intersection(b["category"]):
+        parts.append("DAC categories " + _join(sorted(a["category"].intersection(b["category"]))))
     return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
 
 
-def geography_detail(need: NeedDoc, offer: OfferDoc, areas: dict[str, list[str]] | None = None) -> str:
+def geography_detail(
+    need: NeedDoc, offer: OfferDoc, areas: dict[str, list[str]] | None = None,
+    lowered: dict[str, frozenset[str]] | None = None,
+) -> str:
+    """``areas``: the need's ``need_areas``; ``lowered``: its sub-regions and regions as
+    lower-cased sets (``NeedFacts.sets``), when at hand."""
     a = need_areas(need) if areas is None else areas
+    if lowered is None:
+        lowered = {level: frozenset(t.lower() for t in a[level]) for level in ("subregion", "region")}
     origin = offer.funder_country if offer.funder_kind == "diaspora_organisation" else None
     if origin and origin.upper() in a["country"]:
         return f"diaspora organisation from {country_name(origin)}"
@@ -99,7 +120,7 @@ def geography_detail(need: NeedDoc, offer: OfferDoc, areas: dict[str, list[str]]
     if shared:
         return "covers " + _join(country_name(c) for c in shared)
     for level in ("subregion", "region"):
-        names = [r for r in offer.regions if r.strip().lower() in {t.lower() for t in a[level]}]
+        names = [r for r in offer.regions if r.strip().lower() in lowered[level]]
         if names:
             return "covers " + _join(names)
     return "global offer"
@@ -136,14 +157,26 @@ def history_detail(
     for name in sorted(contributions, key=lambda k: -contributions[k] * (0.5 if k in _GENERIC else 1))[:2]:
         if contributions[name] <= 0:
             break
-        if said is not None:
-            key = (funder, "h_text" if name == "h_similar" else name)  # both word the closest past project
-            if key not in said:
-                said[key] = _history_part(name, vector, history, funder, tokens, total)
-            parts.append(said[key])
-        else:
+        if name in ("h_text", "h_similar"):  # both word the closest past project: for this need only
+            key, memo = (funder, "h_text"), said
+        else:  # the same words for any need with these tokens: kept with the history
+            attr = name[2:]
+            key, memo = (funder, name, tuple(tokens[attr]) if attr in tokens else ()), _worded(history)
+        if memo is None:
             parts.append(_history_part(name, vector, history, funder, tokens, total))
+            continue
+        if key not in memo:
+            memo[key] = _history_part(name, vector, history, funder, tokens, total)
+        parts.append(memo[key])
     return "; ".join(p for p in parts if p) or f"{total} past projects"
+
+
+def _worded(history: FunderHistory) -> dict:
+    """History details worded so far, by (funder, feature, need tokens), kept with the history."""
+    memo = vars(history).setdefault("_worded_", {})
+    if len(memo) > 2**16:
+        memo.clear()
+    return memo
 
 
 def _history_part(
@@ -212,8 +245,8 @@ def build(
     history_parts = {k: v for k, v in contributions.items() if blocks[k] == "history"}
     details = (
         text_detail(need, offer, facts.text, offer_surfaces) if per_block["text"] else "no text evidence",
-        thematic_detail(need, offer, facts.themes),
-        geography_detail(need, offer, facts.areas),
+        thematic_detail(need, offer, facts.sets),
+        geography_detail(need, offer, facts.areas, facts.sets),
         resources_detail(need, offer),
         history_detail(need, need_vector, history, funder, history_parts, facts.attributes, facts.said),
     )

@@ -56,13 +56,17 @@ def amount_band(amount: float | None) -> int | None:
     return None if amount is None or not amount > 0 else int(np.floor(np.log10(max(amount, 1.0)) * 2))
 
 
-def need_attributes(need: NeedDoc) -> dict[str, list[str]]:
-    """The need's tokens for each attribute whose share a funder's history gives."""
+def need_attributes(
+    need: NeedDoc, areas: dict[str, list[str]] | None = None, themes: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
+    """The need's tokens for each attribute whose share a funder's history gives
+    (``areas`` and ``themes``: its ``need_areas`` and ``theme_tokens``, when at hand)."""
     band = amount_band(need.amount_usd)
+    themes = theme_tokens(need) if themes is None else themes
     return {
-        **need_areas(need),
-        "sector": theme_tokens(need)["sector"],
-        "category": theme_tokens(need)["category"],
+        **(need_areas(need) if areas is None else areas),
+        "sector": themes["sector"],
+        "category": themes["category"],
         "language": [need.language] if need.language else [],
         "amount": [str(band)] if band is not None else [],
     }
@@ -196,10 +200,11 @@ class FunderHistory:
             self._idf_max_ = self.idf * (BM25_K1 + 1)
         return self._idf_max_
 
-    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row) -> OneQuery:
+    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row, tokens: dict[str, list[str]] | None = None) -> OneQuery:
         """``queries([need], ...)`` for one need as arrays: ``terms`` and ``text`` are its
-        hashed terms and its weighted text row (``TextEncoder.encode_one``)."""
-        tokens = need_attributes(need)
+        hashed terms and its weighted text row (``TextEncoder.encode_one``), ``tokens`` its
+        ``need_attributes`` when at hand."""
+        tokens = need_attributes(need) if tokens is None else tokens
         maxima = self._idf_max()[terms]
         # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
         bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
@@ -212,15 +217,21 @@ class FunderHistory:
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
 
     def evidence_one(
-        self, query: OneQuery, funders: np.ndarray | None = None, known: tuple[dict[str, Evidence], np.ndarray] | None = None
+        self,
+        query: OneQuery,
+        funders: np.ndarray | None = None,
+        known: tuple[dict[str, Evidence], np.ndarray] | None = None,
+        records: dict[str, np.ndarray] | None = None,
     ) -> dict[str, Evidence]:
         """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices.
 
         ``known``: this need's evidence for more funders and the columns of ``funders`` in it;
         the features that are the same whatever the other funders are read from it (the text
-        ones depend on whether the funders were taken as a subset).
+        ones depend on whether the funders were taken as a subset). ``records``: for all
+        funders, gets the need's similarity to every past record (``"similar"``), through the
+        postings; for a subset, uses it to rescan only the records that can be the closest.
         """
-        out = self._text_one(query, funders)
+        out = self._text_one(query, funders, records)
         if known is not None:
             evidence, columns = known
             for name, e in evidence.items():
@@ -239,30 +250,55 @@ class FunderHistory:
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
         return out
 
-    def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
+    def _text_one(self, query: OneQuery, funders: np.ndarray | None, records: dict | None = None) -> dict[str, Evidence]:
         with np.errstate(invalid="ignore", divide="ignore"):
             bm25 = np.nan_to_num(self._one(query.terms, self.profiles, funders)[None, :] / query.bm25_max[:, None])
         has_text = (query.bm25_max > 0)[:, None]
         if funders is None:
             similar = self._one(query.text, self.records_text, None)
-            starts = self.starts
+            if records is not None and self._through_postings(self.records_text):
+                records["similar"] = similar
+            closest = np.maximum.reduceat(similar[None, :], self.starts, axis=1)
         else:
             ends = np.append(self.starts[1:], len(self.titles))
             lengths = ends[funders] - self.starts[funders]
-            records = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-            similar = self._one(query.text, self.records_text, records)
+            rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
             starts = np.cumsum(np.concatenate([[0], lengths[:-1]]))
-        return {
-            "h_text": Evidence(bm25, has_text),
-            "h_similar": Evidence(np.maximum.reduceat(similar[None, :], starts, axis=1), has_text),
-        }
+            if records is not None and "similar" in records:
+                closest = self._closest(query.text, rows, starts, lengths, records["similar"])[None, :]
+            else:
+                closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
+        return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
+
+    def _closest(self, text: Row, rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray, summed: np.ndarray) -> np.ndarray:
+        """Each funder's best similarity over its records ``rows``, as a taken subset sums them
+        (float64, then float32), knowing ``summed``: every record's float32 running sum.
+
+        The two sums of the same float32 products differ by at most (terms + 1) float32 ulps
+        of the sum, twice over: a record more than 4 (terms + 2) ulps of the funder's best
+        running sum below it cannot be the funder's best, so only the others are rescanned.
+        """
+        running = summed[rows]
+        best = np.maximum.reduceat(running, starts)
+        slack = 4 * (len(text.indices) + 2) * np.float32(2.0**-24) * best
+        near = (running >= np.repeat(best - slack, lengths)) & np.repeat(best > 0, lengths)  # 0: no shared term
+        owner = np.repeat(np.arange(len(starts)), lengths)[near]
+        exact = arrays_dot(text.indices, text.data, *gather_rows(self.records_text.rows, rows[near]))
+        out = np.zeros(len(starts), dtype=np.float32)
+        np.maximum.at(out, owner, exact)
+        return out
+
+    @staticmethod
+    def _through_postings(rows: SparseRows) -> bool:
+        """Whether ``cross`` of one query with ``rows`` goes through the postings (float32 running sums)."""
+        return "postings" in vars(rows) or (rows.n > _FEW and not rows.transient)
 
     @staticmethod
     def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
         """``cross`` of one query row with ``rows`` (or the rows ``picks`` of it, taken as a subset)."""
         if picks is not None:  # a taken subset is transient: scanned row by row
             return arrays_dot(query.indices, query.data, *gather_rows(rows.rows, picks))
-        if "postings" in vars(rows) or (rows.n > _FEW and not rows.transient):
+        if FunderHistory._through_postings(rows):
             return postings_dot(query, rows)
         return arrays_dot(query.indices, query.data, rows.rows.indptr, rows.rows.indices, rows.rows.data)
 

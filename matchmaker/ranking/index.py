@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 
 from matchmaker.ranking.documents import FundingRecord, NeedDoc, OfferDoc
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text, stack, surfaces_of, take
+from matchmaker.ranking.encoding import (
+    _FEW,
+    EncodedNeeds,
+    EncodedOffers,
+    doc_text,
+    stack,
+    surfaces_of,
+    take,
+)
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.text import TextEncoder
 
@@ -97,6 +105,11 @@ class _Index:
         self._tail: dict[str, Any] | None = None
         self._dead = 0
         self.position = {doc.id: i for i, doc in enumerate(docs)}
+        self._twins: dict[str, list[int]] = {}  # earlier live rows of an id given twice (rare)
+        if len(self.position) < len(docs):
+            for i, doc in enumerate(docs):
+                if self.position[doc.id] != i:
+                    self._twins.setdefault(doc.id, []).append(i)
         self.columns = Columns(columns if columns is not None else {"alive": np.ones(len(docs), dtype=bool),
                                                                    **self._derive(docs, fields)})
         self._changed()
@@ -171,15 +184,23 @@ class _Index:
         self.columns.alive[row] = False
         self._dead += 1
 
+    def _drop(self, doc_id: str) -> bool:
+        """Mark every row of ``doc_id`` dead; whether there was one."""
+        row = self.position.pop(doc_id, None)
+        if row is None:
+            return False
+        for twin in self._twins.pop(doc_id, ()):
+            self._kill(twin)
+        self._kill(row)
+        return True
+
     def upsert(self, docs: Sequence[NeedDoc | OfferDoc]) -> None:
         """Add documents, or replace those with the same id (they move to the end)."""
         docs = list(docs)
         if not docs:
             return
         for doc in docs:
-            row = self.position.pop(doc.id, None)
-            if row is not None:
-                self._kill(row)
+            self._drop(doc.id)
         fresh = self._encode(docs)
         start = self.columns.n
         self._tail = fresh if self._tail is None else stack([self._tail, fresh])
@@ -187,6 +208,8 @@ class _Index:
             self._docs, self._docs_shared = list(self._docs), False
         self._docs.extend(docs)
         for j, doc in enumerate(docs):
+            if doc.id in self.position:  # given twice in this batch: both rows are kept, as a rebuild would
+                self._twins.setdefault(doc.id, []).append(self.position[doc.id])
             self.position[doc.id] = start + j
         self.columns.append({"alive": np.ones(len(docs), dtype=bool), **self._derive(docs, fresh)})
         self._changed()
@@ -196,10 +219,7 @@ class _Index:
         """Drop the documents with these ids (unknown ids are ignored)."""
         changed = False
         for doc_id in ids:
-            row = self.position.pop(doc_id, None)
-            if row is not None:
-                self._kill(row)
-                changed = True
+            changed |= self._drop(doc_id)
         if changed:
             self._changed()
             self._maybe_merge()
@@ -275,6 +295,7 @@ class OfferIndex(_Index):
         encoded, funder = fields["encoded"], fields["funder"]
         if "_kinds" not in vars(self):
             self._kinds: dict[str, int] = {}
+            self._mask_classes: dict[str, dict[int, int]] = {"gcm": {}, "capacity": {}}  # mask → class
             self._funder_live = np.zeros(self.history.size if self.history is not None else 0, dtype=np.int64)
         known = funder[funder >= 0]
         np.add.at(self._funder_live, known, 1)
@@ -290,10 +311,10 @@ class OfferIndex(_Index):
             "resources": encoded.resources,
             "global_": encoded.global_,
             "has_text": encoded.has_text,
-            "gcm": masks["gcm"],
-            "gcm_count": np.bitwise_count(masks["gcm"]),
-            "capacity": masks["capacity"],
-            "capacity_count": np.bitwise_count(masks["capacity"]),
+            **{
+                f"{name}_class": np.array([classes.setdefault(m, len(classes)) for m in masks[name].tolist()], dtype=np.int32)
+                for name, classes in self._mask_classes.items()
+            },
             **{
                 f"{name}_{kind}": np.diff(encoded.themes[name].rows.indptr).astype(dtype)
                 for name in ("sector", "category")
@@ -338,11 +359,19 @@ class OfferIndex(_Index):
     def kind(self) -> np.ndarray:
         return self.encoded.kind
 
-    def surfaces(self, row: int) -> dict[str, tuple[str, bool]]:
-        """The glossary phrases of the offer at physical ``row`` (``text.concept_surfaces``)."""
+    def surfaces(self, row: int, among: frozenset[int] | None = None) -> dict[str, tuple[str, bool]]:
+        """The glossary phrases of the offer at physical ``row`` (``text.concept_surfaces``;
+        only for the concept ids ``among``, when given)."""
         main_n = self._main_n
         encoded, local = (self._main["encoded"], row) if row < main_n else (self._tail["encoded"], row - main_n)
-        return surfaces_of(encoded.surfaces, local, doc_text(self._docs[row]))
+        return surfaces_of(encoded.surfaces, local, doc_text(self._docs[row]), among)
+
+    def mask_classes(self, name: str) -> np.ndarray:
+        """The distinct masks of a theme (``gcm``, ``capacity``), by class: offers share few."""
+        key = ("classes", name)
+        if key not in self._cache:
+            self._cache[key] = np.array(list(self._mask_classes[name]), dtype=np.uint64)
+        return self._cache[key]
 
     def live_funders(self) -> np.ndarray | None:
         """``funders`` from the live counts, without building the view (fast path)."""
@@ -360,8 +389,8 @@ class OfferIndex(_Index):
         if self.size > _FEW:  # what ``MatchRanker.rank`` reads (see ``scan``)
             encoded = self._main["encoded"]
             for rows in (encoded.text, *encoded.themes.values(), *encoded.areas.values()):
-                rows.postings
-            encoded.text.dense_terms
+                _ = rows.postings
+            _ = encoded.text.dense_terms
 
     def kind_mask(self, kinds: Collection[str]) -> np.ndarray:
         """Physical rows whose funder kind is one of ``kinds``."""

@@ -28,12 +28,20 @@ from matchmaker.ranking.documents import (
 )
 from matchmaker.ranking.eligibility import eligible
 from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, Row, doc_text
-from matchmaker.ranking.explain import BLOCKS, NeedFacts, RankedNeed, RankedOffer, build, need_facts, top_k
+from matchmaker.ranking.explain import (
+    BLOCKS,
+    NeedFacts,
+    RankedNeed,
+    RankedOffer,
+    build,
+    need_facts,
+    top_k,
+)
 from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
 from matchmaker.ranking.scan import OneNeed, Scan, chosen_evidence, partial
-from matchmaker.ranking.text import TextEncoder
+from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
 FEATURES = tuple(FEATURE_BLOCKS)
@@ -254,7 +262,9 @@ class MatchRanker(BaseEstimator):
             per_funder, columns, known = history
             h_num, h_den = partial(per_funder, weights)
             n_funders = index.history.size if index.live_funders() is None else len(index.live_funders())
-            h_num, h_den = np.broadcast_to(h_num, (1, n_funders))[0, columns], np.broadcast_to(h_den, (1, n_funders))[0, columns]
+            h_num = np.broadcast_to(h_num, (1, n_funders))[0, columns]
+            if np.ndim(h_den) or not known.all():  # else the same for every offer: one number
+                h_den = np.broadcast_to(h_den, (1, n_funders))[0, columns]
             if not known.all():  # (times 1 changes nothing)
                 h_num, h_den = h_num * known, h_den * known
             num, den = num + h_num, den + h_den
@@ -273,11 +283,13 @@ class MatchRanker(BaseEstimator):
         features, funders = chosen_evidence(found, picks, found.declared)
         values, available = _assemble(features, (1, len(picks)))
         docs = index.physical_docs
-        facts = need_facts(need, one.query.tokens if one.query is not None else None)
+        ids = concept_vocabulary()[0]
+        among = frozenset(ids[c] for c in concept_surfaces(one.facts.text))  # the need's: all a shared term needs
+        products = (self.weights_ * values[0] * available[0]).tolist()  # each pair's, as ``_explain`` computes them
         return [
             RankedOffer(docs[row].id, *self._explain(need, docs[row], values[0, j], available[0, j], index.history,
-                                                     funders[j], one.text, facts, index.surfaces(row)))
-            for j, row in enumerate(found.rows[picks].tolist())
+                                                     funder, one.text, one.facts, index.surfaces(row, among), products[j]))
+            for j, (row, funder) in enumerate(zip(found.rows[picks].tolist(), funders.tolist()))
         ]
 
     def rank_needs(
@@ -302,7 +314,7 @@ class MatchRanker(BaseEstimator):
     def _explain(
         self, need: NeedDoc, offer: OfferDoc, values: np.ndarray, available: np.ndarray,
         history: FunderHistory | None, funder: int, vector: sp.csr_matrix | Row, facts: NeedFacts | None = None,
-        surfaces: dict[str, tuple[str, bool]] | None = None,
+        surfaces: dict[str, tuple[str, bool]] | None = None, products: list[float] | None = None,
     ) -> tuple[float, list]:
         """Score and factors of one pair, from its feature row; ``vector`` is the need's text row.
 
@@ -310,7 +322,8 @@ class MatchRanker(BaseEstimator):
         """
         weights = self.weights_
         den = max(float(available @ weights), self.min_evidence)
-        contributions = dict(zip(self.feature_names_, [c / den for c in (weights * values * available).tolist()]))
+        products = (weights * values * available).tolist() if products is None else products
+        contributions = dict(zip(self.feature_names_, [c / den for c in products]))
         return build(need, offer, contributions, self.feature_blocks_, history, int(funder), vector, facts, surfaces)
 
     def block_weights(self) -> dict[str, float]:

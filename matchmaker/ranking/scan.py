@@ -1,20 +1,24 @@
 """One need against a big offer index: the cheap hard constraints first, evidence for the survivors.
 
-``MatchRanker.rank`` over an ``OfferIndex`` of more than a few hundred offers runs here. It
-computes the very numbers ``MatchRanker.score`` would (same float32 operations, in the same
-order, element by element) but only for the offers that pass every eligibility constraint
-and the caller's filters, reading the index's precomputed per-offer ``columns``:
+``MatchRanker.rank`` (and ``shortlist``) over an ``OfferIndex`` of more than a few hundred
+offers runs here. It computes the very numbers ``MatchRanker.score`` would — the same float32
+operations in the same order, element by element, so the same scores bit for bit — but only
+for the offers that pass every eligibility constraint and the caller's filters, reading the
+index's precomputed per-offer ``columns``:
 
-1. eligibility: boolean masks on the columns (open, deadline, budget, resources, minimum
-   ticket; the part that depends only on the day is cached), plus geography from the
-   postings of the need's few area tokens;
-2. evidence for the survivors: text through the postings of the need's terms (main
-   segment) and an exact sequential scan of the tail; themes as bit masks and postings;
-   history once per funder, gathered through the offers' funders;
-3. the weighted mean, accumulated feature by feature as ``_partial`` does.
+1. eligibility: boolean masks on the columns (open, deadline, budget and resource types are
+   cached per day and resource mask until the index changes; minimum ticket, funder kind,
+   allowed ids), plus geography from the postings of the need's few area tokens;
+2. evidence for the survivors: text through the postings of the need's terms
+   (``encoding.postings_dot``) and an exact running sum over the tail; GCM objectives,
+   capacity areas, sectors and resources through small per-need lookup tables (the same
+   arithmetic, done once per possible value); history once per funder, gathered through
+   the offers' funders;
+3. the weighted mean, accumulated feature by feature as ``model._partial`` does.
 
-``chosen_evidence`` then gives the evidence rows of the chosen offers exactly as
-``MatchRanker.evidence`` would on ``index.subset(chosen)``, without building that subset.
+``chosen_evidence`` then gives the evidence of the chosen offers exactly as
+``MatchRanker.evidence`` gives it for ``index.subset(chosen)`` (whose text sums differ in
+their rounding), without building that subset.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from matchmaker.ranking.encoding import (
     SparseRows,
     _amount,
     _days,
+    _find,
     _resource_mask,
     arrays_dot,
     doc_text,
@@ -44,7 +49,13 @@ from matchmaker.ranking.encoding import (
     theme_masks,
     theme_tokens,
 )
-from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, OneQuery
+from matchmaker.ranking.explain import need_facts
+from matchmaker.ranking.history import (
+    HISTORY_FEATURES,
+    FunderHistory,
+    OneQuery,
+    need_attributes,
+)
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.text import TextEncoder
 
@@ -59,8 +70,8 @@ def sequential_dot(query: Row, rows: sp.csr_matrix) -> np.ndarray:
     terms, weights = query.indices, query.data
     if not len(terms) or not rows.nnz:
         return np.zeros(n, dtype=np.float32)
-    position = np.minimum(np.searchsorted(terms, rows.indices), len(terms) - 1)
-    hits = np.flatnonzero(terms[position] == rows.indices)
+    position, found = _find(terms, rows.indices)
+    hits = np.flatnonzero(found)
     if not len(hits):
         return np.zeros(n, dtype=np.float32)
     products = weights[position[hits]] * rows.data[hits]
@@ -85,6 +96,18 @@ def _holders(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -
     if tail is not None and len(tokens):
         out[main.n :] = arrays_dot(tokens, np.ones(len(tokens), dtype=np.float32), tail.indptr, tail.indices, tail.data)
     return out
+
+
+def _holders_of(index: OfferIndex, name: str, tokens: np.ndarray) -> np.ndarray:
+    """``_holders`` of a theme's tokens, kept for the few token sets needs repeat (sectors)."""
+    held = index._cache.setdefault(("holders", name), {})
+    key = tokens.tobytes()
+    if key not in held:
+        if len(held) >= 64:
+            held.pop(next(iter(held)))
+        main, tail = index.main["encoded"], index.tail["encoded"] if index.tail is not None else None
+        held[key] = _holders(tokens, main.themes[name], tail.themes[name].rows if tail is not None else None)
+    return held[key]
 
 
 def _holding(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -> np.ndarray:
@@ -121,7 +144,9 @@ class OneNeed:
         self.resources = np.array([_resource_mask(need.resource_types)], dtype=np.uint8)
         self.deadline = np.array([_days(need.deadline)], dtype=np.int64)
         self.amount = np.array([_amount(need.amount_usd)], dtype=np.float64)
-        self.query = history.query_one(need, terms, self.text) if history is not None else None
+        attributes = need_attributes(need, areas, themes)
+        self.query = history.query_one(need, terms, self.text, attributes) if history is not None else None
+        self.facts = need_facts(need, attributes, themes, areas)  # what its explanations read
 
 
 class Scan:
@@ -142,8 +167,7 @@ class Scan:
         if not needs.deadline[0] >= day:
             return
         main, tail = index.main["encoded"], index.tail["encoded"] if index.tail is not None else None
-        ok = _offer_ok(index, day).copy()
-        ok &= _resources_ok(int(needs.resources[0]))[columns.resources]
+        ok = _offer_ok(index, day, int(needs.resources[0])).copy()
         if not np.isnan(needs.amount[0]):
             ok &= ~(needs.amount < columns.min)
         if kinds is not None:
@@ -167,17 +191,16 @@ class Scan:
         out = {}
         text = text_of(needs.text, main.text, tail.text.rows if tail is not None else None, rows)
         out["text"] = Evidence(text, needs.has_text & columns.has_text[rows])
-        for name in ("gcm", "capacity"):
-            mask = needs.theme_masks[name]
-            a, b = np.bitwise_count(mask), getattr(columns, f"{name}_count")[rows]
-            at = np.bitwise_count(mask & getattr(columns, name)[rows]).astype(np.intp)
-            at *= 65
-            at += b
-            out[name] = Evidence(_mask_cosines(a).take(at), (a > 0) & (b > 0))
+        for name in ("gcm", "capacity"):  # once per distinct offer mask, then read by class
+            mask, masks = needs.theme_masks[name], self.index.mask_classes(name)
+            a, b = np.bitwise_count(mask), np.bitwise_count(masks)
+            values = _mask_cosines(a).take(np.bitwise_count(mask & masks).astype(np.intp) * 65 + b)
+            kind = getattr(columns, f"{name}_class")[rows]
+            out[name] = Evidence(values.take(kind), ((a > 0) & (b > 0)).take(kind))
         for name in ("sector", "category"):
             tokens = needs.themes[name]
             a = np.array([len(tokens)], dtype=np.float32)
-            shared = _holders(tokens, main.themes[name], tail.themes[name].rows if tail is not None else None)[rows]
+            shared = _holders_of(self.index, name, tokens)[rows]
             if len(tokens) < 256 and _largest(self.index, f"{name}_size") < 256:  # small counts: a table
                 b = getattr(columns, f"{name}_n")[rows]
                 at = shared.astype(np.intp)
@@ -193,7 +216,8 @@ class Scan:
         out["resources"] = Evidence(_resource_shares(a)[b], (a > 0) & (b > 0))
         cap, need = columns.cap[rows], needs.amount
         with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.clip(np.nan_to_num(cap / need, nan=0.0, posinf=1.0), 0, 1)
+            values = np.clip(cap / need, 0, 1)  # clip(nan_to_num(x, nan=0, posinf=1), 0, 1): ±inf clip alike
+        np.copyto(values, 0.0, where=np.isnan(values))
         out["amount"] = Evidence(values, ~np.isnan(need) & ~np.isnan(cap))
         return out
 
@@ -204,17 +228,13 @@ class Scan:
         if index.history is None or self.queries is None or (funders is not None and not len(funders)):
             return None
         funder = index.columns.funder[self.rows]
+        self.records: dict[str, np.ndarray] = {}  # the need's similarity to each past record, reused
+        self.per_funder = index.history.evidence_one(self.queries, funders, records=self.records), funders
+        if funders is None and _smallest(index, "funder") >= 0:  # every offer's funder has a history
+            return self.per_funder[0], funder, np.ones(len(funder), dtype=bool)
         known = funder >= 0
         columns = np.searchsorted(funders, funder) if funders is not None else funder
-        self.per_funder = index.history.evidence_one(self.queries, funders), funders
         return self.per_funder[0], np.where(known, columns, 0), known
-
-
-@lru_cache(maxsize=256)
-def _resources_ok(mask: int) -> np.ndarray:
-    """The resource constraint of ``eligible`` for a need's mask, for every offer mask."""
-    a, b = np.array([mask], dtype=np.uint8), np.arange(256, dtype=np.uint8)
-    return (a == 0) | (b == 0) | ((a & b) != 0)
 
 
 def _mask_cosines(a: np.ndarray) -> np.ndarray:
@@ -260,6 +280,15 @@ def _resource_table(mask: int) -> np.ndarray:
         return np.nan_to_num(_POPCOUNT[a & b] / _POPCOUNT[a])
 
 
+def _smallest(index: OfferIndex, column: str) -> float:
+    """The smallest value of a column (cached until the index changes)."""
+    key = ("smallest", column)
+    if key not in index._cache:
+        values = getattr(index.columns, column)
+        index._cache[key] = float(values.min()) if len(values) else 0.0
+    return index._cache[key]
+
+
 def _largest(index: OfferIndex, column: str) -> float:
     """The largest value of a column (cached until the index changes)."""
     key = ("largest", column)
@@ -269,13 +298,18 @@ def _largest(index: OfferIndex, column: str) -> float:
     return index._cache[key]
 
 
-def _offer_ok(index: OfferIndex, day: int) -> np.ndarray:
-    """Offers open on ``day`` with budget left (cached per day until the index changes)."""
-    key = ("offer_ok", day)
-    if key not in index._cache:
+def _offer_ok(index: OfferIndex, day: int, resources: int) -> np.ndarray:
+    """Offers open on ``day``, with budget left and a resource type for a need's ``resources``
+    mask (cached for the day and the few masks there are, until the index changes)."""
+    cached = index._cache.get("offer_ok")
+    if cached is None or cached[0] != day:
         columns = index.columns
-        index._cache[key] = columns.alive & columns.open & (columns.deadline >= day) & ~(columns.remaining <= 0)
-    return index._cache[key]
+        cached = index._cache["offer_ok"] = (day, columns.alive & columns.open & (columns.deadline >= day) & ~(columns.remaining <= 0), {})
+    by_mask = cached[2]
+    if resources not in by_mask:  # (a == 0) | (b == 0) | ((a & b) != 0), as ``eligible`` has it
+        b = index.columns.resources
+        by_mask[resources] = cached[1] & ((b == 0) | ((b & np.uint8(resources)) != 0)) if resources else cached[1]
+    return by_mask[resources]
 
 
 def _base_geography(index: OfferIndex) -> np.ndarray:
@@ -285,10 +319,17 @@ def _base_geography(index: OfferIndex) -> np.ndarray:
 
 
 def partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32]) -> tuple[np.ndarray, np.ndarray]:
-    """Numerator and denominator of the combination formula over some features."""
+    """Numerator and denominator of the combination formula over some features.
+
+    A feature available everywhere counts as one ``True``: the same products and sums,
+    element by element, and a denominator that stays one number while every feature does.
+    """
     num, den = np.float32(0), np.float32(0)
     for name, evidence in features.items():
-        present = weights[name] * evidence.available
+        available = evidence.available
+        if np.ndim(available) and available.all():
+            available = np.True_
+        present = weights[name] * available
         num, den = num + present * evidence.values, den + present
     return num, den
 
@@ -316,12 +357,14 @@ def chosen_evidence(scan: Scan, picks: np.ndarray, declared: dict[str, Evidence]
             features[name] = Evidence(np.asarray(values)[None, ...] if np.ndim(values) else values,
                                       np.asarray(available)[None, ...] if np.ndim(available) else available)
     funder = index.columns.funder[rows]
-    features.update(_chosen_history(scan.queries, index, funder, getattr(scan, "per_funder", None)))
+    features.update(_chosen_history(scan.queries, index, funder, getattr(scan, "per_funder", None),
+                                    getattr(scan, "records", None)))
     return features, funder
 
 
 def _chosen_history(
-    queries: OneQuery | None, index: OfferIndex, funder: np.ndarray, scanned: tuple[dict, np.ndarray | None] | None
+    queries: OneQuery | None, index: OfferIndex, funder: np.ndarray, scanned: tuple[dict, np.ndarray | None] | None,
+    records: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Evidence]:
     """``model._history_evidence`` for a subset holding offers of these funders (``scanned``: the
     per-funder evidence of the scan, and its funders, whose other features are reused)."""
@@ -340,11 +383,14 @@ def _chosen_history(
     elif scanned is not None:
         evidence, among = scanned
         wanted = np.arange(history.size) if funders is None else funders
-        per_funder = history.evidence_one(queries, funders, (evidence, wanted if among is None else np.searchsorted(among, wanted)))
+        per_funder = history.evidence_one(
+            queries, funders, (evidence, wanted if among is None else np.searchsorted(among, wanted)), records
+        )
     else:
         per_funder = history.evidence_one(queries, funders)
+    every = known_rows.all()  # then ``& known`` changes nothing
     return {
-        name: Evidence(np.broadcast_to(e.values, (1, e.values.shape[1]))[:, columns] if np.ndim(e.values) else e.values,
-                       np.asarray(e.available) & known_rows[None, :])
+        name: Evidence(e.values[:, columns] if np.ndim(e.values) else e.values,
+                       np.asarray(e.available) if every else np.asarray(e.available) & known_rows[None, :])
         for name, e in per_funder.items()
     }

@@ -13,8 +13,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matchmaker.ranking import encoding, index as index_module
-from matchmaker.ranking.bench import synthetic_needs, synthetic_offers, synthetic_records
+from matchmaker.ranking import encoding
+from matchmaker.ranking import index as index_module
+from matchmaker.ranking.bench import (
+    synthetic_needs,
+    synthetic_offers,
+    synthetic_records,
+)
 from matchmaker.ranking.encoding import (
     Row,
     SparseRows,
@@ -103,7 +108,7 @@ def test_updates_rank_as_a_rebuilt_index(world, monkeypatch):
 
 
 def test_need_index_updates(world):
-    ranker, history, offers, needs = world
+    ranker, history, offers, _ = world
     pool = synthetic_needs(300, 5)
     index = NeedIndex(pool, history, ranker.encoder_)
     index.upsert([msgspec.structs.replace(pool[3], title="Border management")] + synthetic_needs(2, 6)[1:])
@@ -159,3 +164,44 @@ def test_indexed_surfaces_and_counts_equal_the_encoder(world):
     assert (abs(index.encoded.counts.rows - sp.csr_matrix(expected, dtype=np.float32)) > 0).nnz == 0
     for row, offer in enumerate(index.physical_docs):
         assert index.surfaces(row) == concept_surfaces(doc_text(offer))
+
+
+def test_an_id_given_twice_keeps_both_rows_until_removed(world):
+    ranker, history, offers, needs = world
+    index = OfferIndex([*offers[:300], msgspec.structs.replace(offers[0], title="Border management")], history,
+                       ranker.encoder_)
+    index.upsert([offers[5], msgspec.structs.replace(offers[5], title="Water supply")])
+    ids = [o.id for o in index.offers]
+    assert (ids.count(offers[0].id), ids.count(offers[5].id), index.size) == (2, 2, 302)
+    index.remove({offers[0].id})
+    index.upsert([offers[5]])
+    ids = [o.id for o in index.offers]
+    assert (ids.count(offers[0].id), ids.count(offers[5].id), index.size) == (0, 1, 299)
+    rebuilt = OfferIndex(list(index.offers), history, ranker.encoder_)
+    assert ranker.rank(needs[0], index, today=TODAY) == ranker.rank(needs[0], rebuilt, today=TODAY)
+
+
+def test_closest_records_rescanned_alone_give_the_same_best(world):
+    ranker, history, _, needs = world
+    rng = np.random.default_rng(0)
+    queries = [*needs, *synthetic_needs(40, 11)]
+    for need in queries:
+        query = OneNeed(need, ranker.encoder_, history).query
+        records: dict = {}
+        history.evidence_one(query, None, records=records)
+        assert "similar" in records
+        for size in (1, 3, 12):
+            funders = np.sort(rng.choice(history.size, size, replace=False))
+            expected = history.evidence_one(query, funders)["h_similar"].values
+            assert np.array_equal(history.evidence_one(query, funders, records=records)["h_similar"].values, expected)
+
+
+def test_fast_path_with_missing_amounts_and_any_limit(world):
+    ranker, history, offers, needs = world
+    unpriced = [msgspec.structs.replace(o, remaining_usd=None, max_usd=None, min_usd=None) if i % 3 == 0 else o
+                for i, o in enumerate(offers)]
+    index = OfferIndex(unpriced, history, ranker.encoder_)
+    for need in (msgspec.structs.replace(needs[0], amount_usd=None), msgspec.structs.replace(needs[1], amount_usd=0.0)):
+        assert ranker.rank(need, index, today=TODAY) == general_rank(ranker, need, index)
+    for limit in (0, 1, 1000):
+        assert ranker.rank(needs[2], index, limit=limit, today=TODAY) == general_rank(ranker, needs[2], index, limit)
