@@ -341,16 +341,19 @@ class Encoded:
 
 
 def surfaces_of(
-    surfaces: sp.csr_matrix, row: int, text: str, among: frozenset[int] | None = None
+    surfaces: sp.csr_matrix, row: int, text: str, among: np.ndarray | None = None
 ) -> dict[str, tuple[str, bool]]:
     """``concept_surfaces(text)`` of an encoded offer, from its row of ``Encoded.surfaces``
-    (only the concepts ``among`` these ids, when given)."""
+    (only the concepts whose ids are true in the boolean mask ``among``, when given)."""
     concepts = concept_vocabulary()[1]
     span = slice(surfaces.indptr[row], surfaces.indptr[row + 1])
+    ids, packed = surfaces.indices[span], surfaces.data[span]
+    if among is not None:
+        keep = among[ids]
+        ids, packed = ids[keep], packed[keep]
     return {
-        concepts[c]: (text[packed >> 32 : (packed & 0xFFFFFFFF) >> 1], bool(packed & 1))
-        for c, packed in zip(surfaces.indices[span].tolist(), surfaces.data[span].tolist())
-        if among is None or c in among
+        concepts[c]: (text[p >> 32 : (p & 0xFFFFFFFF) >> 1], bool(p & 1))
+        for c, p in zip(ids.tolist(), packed.tolist())
     }
 
 

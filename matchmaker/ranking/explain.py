@@ -15,9 +15,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from matchmaker.ranking.documents import NeedDoc, OfferDoc
-from matchmaker.ranking.encoding import doc_text, need_areas, offer_areas, theme_tokens
+from matchmaker.ranking.encoding import Row, doc_text, need_areas, theme_tokens
 from matchmaker.ranking.history import RECENT_YEARS, FunderHistory, need_attributes
-from matchmaker.ranking.reference import country_name, sector_label
+from matchmaker.ranking.reference import (
+    country_name,
+    sector_category,
+    sector_key,
+    sector_label,
+)
 from matchmaker.ranking.text import shared_terms
 
 BLOCKS = ("text", "thematic", "geography", "resources_amount", "history")
@@ -55,7 +60,8 @@ def _money(amount: float) -> str:
 
 class NeedFacts(NamedTuple):
     """What the explanations of one need read of it, worked out once for all its offers
-    (``sets``: its themes as sets, its areas as lower-cased sets; ``said``: history details
+    (``sets``: its themes as sets, its areas as lower-cased sets; ``keys``: its history
+    attribute tokens as tuples; ``money``: its amount in words; ``said``: history details
     already put in words, by funder, for this need)."""
 
     text: str
@@ -63,6 +69,8 @@ class NeedFacts(NamedTuple):
     areas: dict[str, list[str]]
     attributes: dict[str, list[str]]
     sets: dict[str, frozenset[str]]
+    keys: dict[str, tuple[str, ...]]
+    money: str
     said: dict[tuple[int, str], str]
 
 
@@ -76,57 +84,58 @@ def need_facts(
     and ``need_areas``, when already at hand."""
     themes = theme_tokens(need) if themes is None else themes
     areas = need_areas(need) if areas is None else areas
+    attributes = attributes or need_attributes(need, areas, themes)
     sets = {name: frozenset(tokens) for name, tokens in themes.items()}
     sets.update({level: frozenset(t.lower() for t in areas[level]) for level in ("subregion", "region")})
-    return NeedFacts(doc_text(need), themes, areas, attributes or need_attributes(need, areas, themes), sets, {})
+    keys = {attr: tuple(tokens) for attr, tokens in attributes.items()}
+    money = _money(need.amount_usd) if need.amount_usd else ""
+    return NeedFacts(doc_text(need), themes, areas, attributes, sets, keys, money, {})
 
 
-def text_detail(
-    need: NeedDoc, offer: OfferDoc, need_text: str | None = None, offer_surfaces: dict[str, tuple[str, bool]] | None = None
-) -> str:
-    terms = shared_terms(doc_text(need) if need_text is None else need_text, doc_text(offer), 3, offer_surfaces)
+def text_detail(facts: NeedFacts, offer: OfferDoc, offer_surfaces: dict[str, tuple[str, bool]] | None = None) -> str:
+    terms = shared_terms(facts.text, doc_text(offer), 3, offer_surfaces)
     return "text: " + "; ".join(terms) if terms else "no shared terms"
 
 
-def thematic_detail(need: NeedDoc, offer: OfferDoc, need_sets: dict[str, frozenset[str]] | None = None) -> str:
-    """``need_sets``: the need's ``theme_tokens`` as sets (``NeedFacts.sets``), when at hand."""
-    a = {name: frozenset(tokens) for name, tokens in theme_tokens(need).items()} if need_sets is None else need_sets
-    b = theme_tokens(offer)
+def _by_length(tokens: Iterable[str]) -> list[str]:
+    return sorted(tokens, key=lambda t: (len(t), t))
+
+
+def thematic_detail(facts: NeedFacts, offer: OfferDoc) -> str:
+    a = facts.sets
     parts = []
-    for name, label in (("gcm", "GCM objectives"), ("capacity", "capacity areas"), ("sector", "sectors")):
-        shared = sorted(a[name].intersection(b[name]), key=lambda t: (len(t), t))
-        if shared:
-            shown = shared if name != "sector" else [sector_label(s) for s in shared]
-            parts.append(f"{label if len(shared) > 1 else label[:-1]} {_join(shown)}")
-    if not parts and a["category"].intersection(b["category"]):
-        parts.append("DAC categories " + _join(sorted(a["category"].intersection(b["category"]))))
+    gcm = _by_length(a["gcm"].intersection(map(str, offer.gcm_objectives)))
+    if gcm:
+        parts.append(f"GCM objective{'s' if len(gcm) > 1 else ''} {_join(gcm)}")
+    capacity = _by_length(a["capacity"].intersection(offer.capacity_areas))
+    if capacity:
+        parts.append(f"capacity area{'s' if len(capacity) > 1 else ''} {_join(capacity)}")
+    sectors = [sector_key(s) for s in offer.sectors] if a["sector"] or a["category"] else []
+    shared = _by_length(a["sector"].intersection(sectors))
+    if shared:
+        parts.append(f"sector{'s' if len(shared) > 1 else ''} {_join(sector_label(s) for s in shared)}")
+    if not parts and a["category"].intersection(map(sector_category, sectors)):
+        parts.append("DAC categories " + _join(sorted(a["category"].intersection(map(sector_category, sectors)))))
     return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
 
 
-def geography_detail(
-    need: NeedDoc, offer: OfferDoc, areas: dict[str, list[str]] | None = None,
-    lowered: dict[str, frozenset[str]] | None = None,
-) -> str:
-    """``areas``: the need's ``need_areas``; ``lowered``: its sub-regions and regions as
-    lower-cased sets (``NeedFacts.sets``), when at hand."""
-    a = need_areas(need) if areas is None else areas
-    if lowered is None:
-        lowered = {level: frozenset(t.lower() for t in a[level]) for level in ("subregion", "region")}
+def geography_detail(facts: NeedFacts, offer: OfferDoc) -> str:
+    countries = facts.areas["country"]
     origin = offer.funder_country if offer.funder_kind == "diaspora_organisation" else None
-    if origin and origin.upper() in a["country"]:
+    if origin and origin.upper() in countries:
         return f"diaspora organisation from {country_name(origin)}"
-    b = offer_areas(offer)
-    shared = [c for c in a["country"] if c in b["country"]]
+    offered = {c.upper() for c in offer.countries}
+    shared = [c for c in countries if c in offered]
     if shared:
         return "covers " + _join(country_name(c) for c in shared)
     for level in ("subregion", "region"):
-        names = [r for r in offer.regions if r.strip().lower() in lowered[level]]
+        names = [r for r in offer.regions if r.strip().lower() in facts.sets[level]]
         if names:
             return "covers " + _join(names)
     return "global offer"
 
 
-def resources_detail(need: NeedDoc, offer: OfferDoc) -> str:
+def resources_detail(facts: NeedFacts, need: NeedDoc, offer: OfferDoc) -> str:
     parts = []
     shared = [r for r in need.resource_types if r in offer.resource_types]
     if shared:
@@ -134,39 +143,39 @@ def resources_detail(need: NeedDoc, offer: OfferDoc) -> str:
     caps = [c for c in (offer.remaining_usd, offer.max_usd) if c is not None]
     if need.amount_usd and caps:
         share = min(1.0, min(caps) / need.amount_usd)
-        parts.append(f"one grant covers {share:.0%} of the {_money(need.amount_usd)} needed")
+        parts.append(f"one grant covers {share:.0%} of the {facts.money} needed")
     return "; ".join(parts) or "no declared resources or amounts"
 
 
 _GENERIC = frozenset({"h_language", "h_amount", "h_recency", "h_volume"})  # true of many funders: said last
 
 
+def _weight(item: tuple[str, float]) -> float:
+    return -item[1] * (0.5 if item[0] in _GENERIC else 1)
+
+
 def history_detail(
-    need: NeedDoc, vector: sp.csr_matrix, history: FunderHistory | None, funder: int, contributions: Mapping[str, float],
-    tokens: dict[str, list[str]] | None = None, said: dict[tuple[int, str], str] | None = None,
+    facts: NeedFacts, vector: sp.csr_matrix | Row, history: FunderHistory | None, funder: int,
+    contributions: Iterable[tuple[str, float]],
 ) -> str:
     """The two history features that weigh most, in words; what is specific to the need first.
 
-    ``said``: the parts already worded for this need, by (funder, feature), reused.
+    A part already worded is reused: the closest past project from ``facts.said`` (it is
+    this need's), the others from the history's own memo (the same for any need alike).
     """
     if history is None or funder < 0:
         return "no funding history"
-    tokens = need_attributes(need) if tokens is None else tokens
     total = int(history.n[funder])
     parts = []
-    for name in sorted(contributions, key=lambda k: -contributions[k] * (0.5 if k in _GENERIC else 1))[:2]:
-        if contributions[name] <= 0:
+    for name, contribution in sorted(contributions, key=_weight)[:2]:
+        if contribution <= 0:
             break
-        if name in ("h_text", "h_similar"):  # both word the closest past project: for this need only
-            key, memo = (funder, "h_text"), said
-        else:  # the same words for any need with these tokens: kept with the history
-            attr = name[2:]
-            key, memo = (funder, name, tuple(tokens[attr]) if attr in tokens else ()), _worded(history)
-        if memo is None:
-            parts.append(_history_part(name, vector, history, funder, tokens, total))
-            continue
+        if name in ("h_text", "h_similar"):  # both word the closest past project
+            key, memo = (funder, "h_text"), facts.said
+        else:
+            key, memo = (funder, name, facts.keys.get(name[2:], ())), _worded(history)
         if key not in memo:
-            memo[key] = _history_part(name, vector, history, funder, tokens, total)
+            memo[key] = _history_part(name, vector, history, funder, facts.attributes, total)
         parts.append(memo[key])
     return "; ".join(p for p in parts if p) or f"{total} past projects"
 
@@ -225,30 +234,35 @@ def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[s
 def build(
     need: NeedDoc,
     offer: OfferDoc,
-    contributions: Mapping[str, float],
-    blocks: Mapping[str, str],
+    contributions: list[float],
+    model: tuple[tuple[str, ...], Mapping[str, str]],
     history: FunderHistory | None,
     funder: int,
-    need_vector: sp.csr_matrix,
+    need_vector: sp.csr_matrix | Row,
     facts: NeedFacts | None = None,
     offer_surfaces: dict[str, tuple[str, bool]] | None = None,
 ) -> tuple[float, list[Factor]]:
     """(score, factors): one factor per block, contributions summed per block.
 
+    ``contributions`` come in the order of ``model``'s feature names, with their blocks;
     ``facts``: ``need_facts(need)``, when the caller explains several pairs of one need;
     ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them.
     """
     facts = facts or need_facts(need)
-    per_block = {block: 0.0 for block in BLOCKS}
-    for name, value in contributions.items():
-        per_block[blocks[name]] += value
-    history_parts = {k: v for k, v in contributions.items() if blocks[k] == "history"}
+    names, blocks = model
+    per_block = dict.fromkeys(BLOCKS, 0.0)
+    history_parts = []
+    for name, value in zip(names, contributions):
+        block = blocks[name]
+        per_block[block] += value
+        if block == "history":
+            history_parts.append((name, value))
     details = (
-        text_detail(need, offer, facts.text, offer_surfaces) if per_block["text"] else "no text evidence",
-        thematic_detail(need, offer, facts.sets),
-        geography_detail(need, offer, facts.areas, facts.sets),
-        resources_detail(need, offer),
-        history_detail(need, need_vector, history, funder, history_parts, facts.attributes, facts.said),
+        text_detail(facts, offer, offer_surfaces) if per_block["text"] else "no text evidence",
+        thematic_detail(facts, offer),
+        geography_detail(facts, offer),
+        resources_detail(facts, need, offer),
+        history_detail(facts, need_vector, history, funder, history_parts),
     )
     factors = [Factor(block, per_block[block], detail) for block, detail in zip(BLOCKS, details)]
     return float(sum(f.contribution for f in factors)), factors

@@ -359,9 +359,9 @@ class OfferIndex(_Index):
     def kind(self) -> np.ndarray:
         return self.encoded.kind
 
-    def surfaces(self, row: int, among: frozenset[int] | None = None) -> dict[str, tuple[str, bool]]:
+    def surfaces(self, row: int, among: np.ndarray | None = None) -> dict[str, tuple[str, bool]]:
         """The glossary phrases of the offer at physical ``row`` (``text.concept_surfaces``;
-        only for the concept ids ``among``, when given)."""
+        only for the concepts true in the boolean mask ``among``, when given)."""
         main_n = self._main_n
         encoded, local = (self._main["encoded"], row) if row < main_n else (self._tail["encoded"], row - main_n)
         return surfaces_of(encoded.surfaces, local, doc_text(self._docs[row]), among)

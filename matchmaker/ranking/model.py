@@ -283,8 +283,9 @@ class MatchRanker(BaseEstimator):
         features, funders = chosen_evidence(found, picks, found.declared)
         values, available = _assemble(features, (1, len(picks)))
         docs = index.physical_docs
-        ids = concept_vocabulary()[0]
-        among = frozenset(ids[c] for c in concept_surfaces(one.facts.text))  # the need's: all a shared term needs
+        ids, concepts = concept_vocabulary()
+        among = np.zeros(len(concepts), dtype=bool)  # the need's concepts: all a shared term needs
+        among[[ids[c] for c in concept_surfaces(one.facts.text)]] = True
         products = (self.weights_ * values[0] * available[0]).tolist()  # each pair's, as ``_explain`` computes them
         return [
             RankedOffer(docs[row].id, *self._explain(need, docs[row], values[0, j], available[0, j], index.history,
@@ -323,8 +324,9 @@ class MatchRanker(BaseEstimator):
         weights = self.weights_
         den = max(float(available @ weights), self.min_evidence)
         products = (weights * values * available).tolist() if products is None else products
-        contributions = dict(zip(self.feature_names_, [c / den for c in products]))
-        return build(need, offer, contributions, self.feature_blocks_, history, int(funder), vector, facts, surfaces)
+        contributions = [c / den for c in products]
+        model = (self.feature_names_, self.feature_blocks_)
+        return build(need, offer, contributions, model, history, int(funder), vector, facts, surfaces)
 
     def block_weights(self) -> dict[str, float]:
         """Learned weight of each block (the sum of its features' weights)."""
