@@ -60,8 +60,8 @@ def set_cosine(needs: SparseRows, offers: SparseRows) -> Evidence:
 def mask_cosine(needs: np.ndarray, offers: np.ndarray) -> Evidence:
     """``set_cosine`` for sets held as bit masks."""
     a, b = np.bitwise_count(needs)[:, None], np.bitwise_count(offers)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.nan_to_num(np.bitwise_count(needs[:, None] & offers[None, :]) / np.sqrt(a * b, dtype=np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):  # sizes are uint8: their product in float32
+        values = np.nan_to_num(np.bitwise_count(needs[:, None] & offers[None, :]) / np.sqrt(a * b.astype(np.float32)))
     return Evidence(values.astype(np.float32), (a > 0) & (b > 0))
 
 

@@ -148,6 +148,7 @@ class FunderHistory:
         self.records_text = SparseRows(encoder.weight(counts))
         membership = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(self.size, len(owner)))
         profiles = (membership @ counts).tocsr()
+        profiles.sort_indices()  # a profile can be the one query row of ``cross``: sorted terms
         df = np.bincount(profiles.indices, minlength=profiles.shape[1])
         # Okapi IDF, floored as in rank_bm25: a term most funders use still says a little.
         raw = np.log((self.size - df + 0.5) / (df + 0.5))

@@ -249,7 +249,7 @@ def _mask_table(members: int) -> np.ndarray:
     shared = np.arange(65, dtype=np.uint8)[:, None]
     b = np.arange(65, dtype=np.uint8)[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num(shared / np.sqrt(a * b, dtype=np.float32)).astype(np.float32).ravel()
+        return np.nan_to_num(shared / np.sqrt(a * b.astype(np.float32))).astype(np.float32).ravel()
 
 
 def _set_cosines(a: np.ndarray) -> np.ndarray:

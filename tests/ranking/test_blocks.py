@@ -1,6 +1,7 @@
 """Each evidence block on its own: thematic, geography, resources and amount, history."""
 
 import numpy as np
+import pytest
 from support import TODAY, fitted, history, need, offer
 
 from matchmaker.ranking.blocks import AREA_SCORES, GLOBAL_SCORE, offer_evidence
@@ -83,3 +84,17 @@ def test_a_new_funder_ranks_on_its_declared_offer():
     assert factor(ranked[0], "history").contribution == 0.0
     assert factor(ranked[0], "history").detail == "no funding history"
     assert np.isclose(sum(f.contribution for f in ranked[0].explanation), ranked[0].score)
+
+
+def test_thematic_overlap_of_many_objectives():
+    every = tuple(range(1, 24))
+    the_need = need(gcm_objectives=every)
+    offers = [offer("all", gcm_objectives=every), offer("sixteen", gcm_objectives=every[:16])]
+    assert evidence(the_need, offers)["gcm"].values[0].tolist() == pytest.approx([1.0, (16 / 23) ** 0.5])
+    # The same through the fast path of a big index (its per-need lookup tables).
+    fillers = [offer(f"filler-{i}", gcm_objectives=(1,)) for i in range(300)]
+    big = fitted().rank(the_need, OfferIndex.build(offers + fillers, None, fitted()), today=TODAY, limit=3)
+    small = fitted().rank(the_need, OfferIndex.build(offers, None, fitted()), today=TODAY)
+    assert [r.offer_id for r in big[:2]] == ["all", "sixteen"]
+    assert [factor(r, "thematic").contribution for r in big[:2]] == pytest.approx(
+        [factor(r, "thematic").contribution for r in small])

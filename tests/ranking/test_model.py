@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from support import TODAY, fitted, history, need, offer
+from support import TODAY, fitted, history, need, offer, record
 
 from matchmaker.ranking.documents import Decision
 from matchmaker.ranking.index import NeedIndex, OfferIndex
@@ -81,3 +81,20 @@ def test_rank_needs_reuses_the_same_blocks():
     forward = ranker.rank(needs[0], OfferIndex.build([border_offer], history(), ranker), today=TODAY)
     assert ranked[0].score == pytest.approx(forward[0].score)
     assert ranker.rank_needs(OFFERS[1], index, today=TODAY, allowed_ids={"vnm"})[0].need_id == "vnm"
+
+
+def test_history_text_scores_the_same_for_one_need_or_many():
+    # Enough funders for a term of one funder's profile to weigh (Okapi IDF is 0 with two).
+    records = history() + [record(i, f"health-{k}", "KEN", "12220", f"Primary health care clinics {k} {i}")
+                           for k in range(4) for i in range(3)]
+    ranker = MatchRanker(max_queries=200).fit(records)
+    border_offer = offer("b", funder_id="borders-fund", countries=("SEN",), global_=False, title="Border management")
+    needs = [need(id="sen"), need(id="crossings", title="Border crossing points"), need(id="data", title="Migration data")]
+    offers = OfferIndex.build([border_offer], records, ranker)
+    h_text = ranker.feature_names_.index("h_text")
+    together = ranker.evidence(NeedIndex.build(needs, records, ranker), offers, TODAY)[0][:, 0, h_text]
+    alone = [ranker.evidence(NeedIndex.build([n], records, ranker), offers, TODAY)[0][0, 0, h_text] for n in needs]
+    assert together[0] > 0.5  # the need's words are the funder's own
+    assert together.tolist() == pytest.approx(alone)
+    backward = {r.need_id: r.score for r in ranker.rank_needs(border_offer, NeedIndex.build(needs, records, ranker), today=TODAY)}
+    assert backward["sen"] == pytest.approx(ranker.rank(needs[0], offers, today=TODAY)[0].score)
