@@ -7,7 +7,8 @@ every operation, caller (staff, state, donor, anonymous) and generation mode (``
 data that fits the schema; ``negative``: data that breaks it: wrong types, out-of-range
 values, missing or malformed bodies), Hypothesis sends generated requests. Each response
 must be below 500, each 4xx an RFC 9457 ``application/problem+json`` with ``status``,
-``title`` and ``detail``, and the server must log no unhandled error.
+``title`` and ``detail``, every status, media type and body as the document describes
+them, and the server must log no unhandled error.
 
 Generation is deterministic (a fixed seed per test) and keeps no example database on disk.
 ``MATCHMAKER_FUZZ_EXAMPLES`` (default 6) sets the examples per operation, caller and mode:
@@ -40,6 +41,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from litestar.response import Stream
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from matchmaker.accounts.tokens import PUBLIC_PATHS, build_jwt_auth
 from matchmaker.schemas import encode_cursor
@@ -356,7 +362,9 @@ def _request_summary(case: schemathesis.Case, response: schemathesis.Response) -
     return "\n".join(lines)
 
 
-def _check(case: schemathesis.Case, role: str | None, response: schemathesis.Response, logged: list[str]) -> None:
+def _check(
+    case: schemathesis.Case, role: str | None, response: schemathesis.Response, logged: list[str], stream: bool
+) -> None:
     status = response.status_code
     text = response.content[:2000].decode("utf-8", "replace")
     if status >= 500 or logged:
@@ -372,6 +380,11 @@ def _check(case: schemathesis.Case, role: str | None, response: schemathesis.Res
         assert problem.get("status") == status, f"the problem's status is {problem.get('status')!r}: {where}"
         for member in ("title", "detail"):
             assert isinstance(problem.get(member), str) and problem[member], f"the problem has no {member}: {where}"
+    if not stream:  # (a stream is cut off, so its body is not whole)
+        # The served document tells the truth: the status is one it lists for the operation,
+        # with the media type and the body schema it gives.
+        case.validate_response(response, checks=[status_code_conformance, content_type_conformance,
+                                                 response_schema_conformance])
 
 
 # -- the tests -----------------------------------------------------------------------------
@@ -420,6 +433,6 @@ def test_generated_requests_get_no_server_error(
             _steer(case, data, server, role)
         before = len(server.log)
         response = _call(case, server, stream)
-        _check(case, role, response, server.log.since(before))
+        _check(case, role, response, server.log.since(before), stream)
 
     run()

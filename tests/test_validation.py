@@ -95,3 +95,22 @@ async def test_identifiers_out_of_range_are_client_errors(api):
     assert r.json()["errors"][0]["field"] == "need_id"
     r = await api.get("/api/v1/needs/0")
     assert r.status_code == 422
+
+
+async def test_the_document_describes_the_rules_it_enforces(api):
+    document = (await api.get("/schema/openapi.json", as_user=None)).json()
+    schemas = document["components"]["schemas"]
+    for name in ("NeedCreate", "NeedUpdate", "OfferCreate", "OfferUpdate", "MatchCreate", "UserCreate"):
+        assert schemas[name]["additionalProperties"] is False, name  # unknown fields are refused
+    amount = schemas["NeedCreate"]["properties"]["amount"]
+    assert amount["type"] == ["number", "string"] and amount["pattern"]
+    assert "null" in schemas["OfferCreate"]["properties"]["min_amount"]["type"]
+    objective = schemas["NeedCreate"]["properties"]["gcm_objectives"]["items"]
+    assert (objective["minimum"], objective["maximum"]) == (1, 23)
+    assert schemas["OfferCreate"]["properties"]["countries"]["items"]["pattern"] == "^[A-Z]{3}$"
+    create = document["paths"]["/api/v1/needs"]["post"]["responses"]
+    assert {"400", "401", "403", "422"} <= set(create)
+    approve = document["paths"]["/api/v1/matches/{match_id}/approve"]["post"]["responses"]
+    for status in ("401", "403", "404", "409", "422"):
+        assert approve[status]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert set(schemas["Problem"]["required"]) == {"title", "status", "detail"}

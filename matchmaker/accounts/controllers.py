@@ -11,25 +11,26 @@ from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import Token, TokenRequest, User, UserCreate
 from matchmaker.accounts.service import authenticate, create_user
 from matchmaker.accounts.tokens import TokenIssuer
+from matchmaker.web.openapi import problems
 
 
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", operation_id="CreateToken", status_code=200, security=[])
+    @post("/auth/token", operation_id="CreateToken", responses=problems(401, 422), status_code=200, security=[])
     async def create_token(
         self, data: JSONBody[TokenRequest], db: NamedDependency[asyncpg.Connection], tokens: NamedDependency[TokenIssuer]
     ) -> Token:
         """Exchange an email and password for a bearer token."""
         return tokens.issue(await authenticate(db, data.email, data.password))
 
-    @get("/me", operation_id="GetMe")
+    @get("/me", operation_id="GetMe", responses=problems(401))
     async def me(self, request: Request[User, object, object]) -> User:
         """The authenticated caller: id, email, role and organisation."""
         return request.user
 
-    @post("/users", operation_id="CreateUser", guards=[requires_role("admin")])
+    @post("/users", operation_id="CreateUser", responses=problems(401, 403, 409, 422), guards=[requires_role("admin")])
     async def create(self, data: JSONBody[UserCreate], db: NamedDependency[asyncpg.Connection]) -> User:
         """Create a user account (admins)."""
         return await create_user(db, data)

@@ -19,6 +19,7 @@ from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
 from matchmaker.schemas import Page, encode_cursor
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import MAX_ID, Limit
 
 After = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Only events after this id")]
@@ -48,7 +49,7 @@ class EventController(Controller):
     path = "/api/v1/events"
     tags = ["events"]
 
-    @get("/", operation_id="ListEvents")
+    @get("/", operation_id="ListEvents", responses=problems(401, 422))
     async def list(
         self, request: Request[User, object, object], db: NamedDependency[asyncpg.Connection],
         after: After = 0, entity: FromQuery[EntityKind | None] = None, limit: Limit = 20,
@@ -58,7 +59,7 @@ class EventController(Controller):
         more = len(events) > limit
         return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
 
-    @get("/stream", operation_id="StreamEvents", media_type="text/event-stream")
+    @get("/stream", operation_id="StreamEvents", responses=problems(401, 422), media_type="text/event-stream")
     async def stream(
         self, request: Request[User, object, object], state: State,
         after: After = 0,

@@ -28,8 +28,11 @@ from matchmaker.matches.service import (
     transition,
 )
 from matchmaker.schemas import Page
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import Cursor, Id, IdFilter, Limit
 
+# Proposals and transitions: any may be refused for who calls, where the match stands, or what is sent.
+CHANGE_PROBLEMS = problems(401, 403, 404, 409, 422)
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200,
@@ -51,8 +54,8 @@ class MatchController(Controller):
     path = "/api/v1/matches"
     tags = ["matches"]
 
-    @post("/", operation_id="ProposeMatch", guards=[requires_role("state", "donor", "coordinator", "admin")],
-          status_code=201)
+    @post("/", operation_id="ProposeMatch", responses=CHANGE_PROBLEMS,
+          guards=[requires_role("state", "donor", "coordinator", "admin")], status_code=201)
     async def propose(
         self, request: Caller, data: JSONBody[MatchCreate], db: Db, idempotency_key: IdempotencyKey = None
     ) -> Response[MatchDetail]:
@@ -63,7 +66,7 @@ class MatchController(Controller):
             lambda: propose_match(db, request.user, data, score),
         )
 
-    @get("/", operation_id="ListMatches")
+    @get("/", operation_id="ListMatches", responses=problems(401, 422))
     async def list(
         self,
         request: Caller,
@@ -78,42 +81,47 @@ class MatchController(Controller):
         return await list_matches(db, request.user, status=status, need_id=need_id, offer_id=offer_id,
                                   limit=limit, cursor=cursor)
 
-    @get("/{match_id:int}", operation_id="GetMatch")
+    @get("/{match_id:int}", operation_id="GetMatch", responses=problems(401, 404, 422))
     async def read(self, request: Caller, match_id: Id, db: Db) -> MatchDetail:
         """Read a match with its history (who did what, when, why) and its ledger entries."""
         return await get_match(db, request.user, match_id)
 
-    @post("/{match_id:int}/approve", operation_id="ApproveMatch", guards=[requires_staff], status_code=200)
+    @post("/{match_id:int}/approve", operation_id="ApproveMatch", guards=[requires_staff], status_code=200,
+          responses=CHANGE_PROBLEMS)
     async def approve(self, request: Caller, match_id: Id, data: JSONBody[Approval], db: Db,
                       idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Approve and commit budget (coordinators); 409 if it would overcommit the offer or the need."""
         return await _step(request, db, idempotency_key, match_id, "approve", data, data.reason, data.amount)
 
-    @post("/{match_id:int}/reject", operation_id="RejectMatch", guards=[requires_staff], status_code=200)
+    @post("/{match_id:int}/reject", operation_id="RejectMatch", guards=[requires_staff], status_code=200,
+          responses=CHANGE_PROBLEMS)
     async def reject(self, request: Caller, match_id: Id, data: JSONBody[Decision], db: Db,
                      idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Reject a proposal, with the reason recorded (coordinators)."""
         return await _step(request, db, idempotency_key, match_id, "reject", data, data.reason)
 
-    @post("/{match_id:int}/withdraw", operation_id="WithdrawMatch", status_code=200)
+    @post("/{match_id:int}/withdraw", operation_id="WithdrawMatch", responses=CHANGE_PROBLEMS, status_code=200)
     async def withdraw(self, request: Caller, match_id: Id, db: Db, data: JSONBody[Withdrawal | None] = None,
                        idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Withdraw one's own proposal."""
         return await _step(request, db, idempotency_key, match_id, "withdraw", data, data.reason if data else None)
 
-    @post("/{match_id:int}/disburse", operation_id="DisburseMatch", guards=[requires_staff], status_code=200)
+    @post("/{match_id:int}/disburse", operation_id="DisburseMatch", guards=[requires_staff], status_code=200,
+          responses=CHANGE_PROBLEMS)
     async def disburse(self, request: Caller, match_id: Id, data: JSONBody[Decision], db: Db,
                        idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Record that an approved match was disbursed (coordinators)."""
         return await _step(request, db, idempotency_key, match_id, "disburse", data, data.reason)
 
-    @post("/{match_id:int}/complete", operation_id="CompleteMatch", guards=[requires_staff], status_code=200)
+    @post("/{match_id:int}/complete", operation_id="CompleteMatch", guards=[requires_staff], status_code=200,
+          responses=CHANGE_PROBLEMS)
     async def complete(self, request: Caller, match_id: Id, data: JSONBody[Decision], db: Db,
                        idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Record that a disbursed match was completed (coordinators)."""
         return await _step(request, db, idempotency_key, match_id, "complete", data, data.reason)
 
-    @post("/{match_id:int}/cancel", operation_id="CancelMatch", guards=[requires_staff], status_code=200)
+    @post("/{match_id:int}/cancel", operation_id="CancelMatch", guards=[requires_staff], status_code=200,
+          responses=CHANGE_PROBLEMS)
     async def cancel(self, request: Caller, match_id: Id, data: JSONBody[Decision], db: Db,
                      idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Cancel an approved match and release its commitment (coordinators)."""

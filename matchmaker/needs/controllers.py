@@ -13,6 +13,7 @@ from matchmaker.needs.schemas import Need, NeedCreate, NeedStatus, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import CapacityArea, ResourceType
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,
     Cursor,
@@ -29,7 +30,7 @@ class NeedController(Controller):
     path = "/api/v1/needs"
     tags = ["needs"]
 
-    @get("/", operation_id="ListNeeds")
+    @get("/", operation_id="ListNeeds", responses=problems(401, 422))
     async def list(
         self,
         db: NamedDependency[asyncpg.Connection],
@@ -50,19 +51,20 @@ class NeedController(Controller):
             capacity_area=capacity_area, resource_type=resource_type, status=status, q=q, limit=limit, cursor=cursor,
         )
 
-    @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")])
+    @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")],
+          responses=problems(401, 403, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Need:
         """Post a capacity need for the caller's organisation."""
         return await create_need(db, request.user, data)
 
-    @get("/{need_id:int}", operation_id="GetNeed")
+    @get("/{need_id:int}", operation_id="GetNeed", responses=problems(401, 404, 422))
     async def read(self, need_id: Id, db: NamedDependency[asyncpg.Connection]) -> Need:
         """Read one capacity need."""
         return await get_need(db, need_id)
 
-    @patch("/{need_id:int}", operation_id="UpdateNeed")
+    @patch("/{need_id:int}", operation_id="UpdateNeed", responses=problems(401, 403, 404, 409, 422))
     async def update(
         self,
         request: Request[User, object, object],

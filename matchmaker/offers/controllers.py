@@ -13,6 +13,7 @@ from matchmaker.offers.schemas import Offer, OfferCreate, OfferStatus, OfferUpda
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,
     Cursor,
@@ -29,7 +30,7 @@ class OfferController(Controller):
     path = "/api/v1/offers"
     tags = ["offers"]
 
-    @get("/", operation_id="ListOffers")
+    @get("/", operation_id="ListOffers", responses=problems(401, 422))
     async def list(
         self,
         db: NamedDependency[asyncpg.Connection],
@@ -52,19 +53,20 @@ class OfferController(Controller):
             status=status, q=q, limit=limit, cursor=cursor,
         )
 
-    @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")])
+    @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")],
+          responses=problems(401, 403, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Offer:
         """Publish a funding offer for the caller's organisation."""
         return await create_offer(db, request.user, data)
 
-    @get("/{offer_id:int}", operation_id="GetOffer")
+    @get("/{offer_id:int}", operation_id="GetOffer", responses=problems(401, 404, 422))
     async def read(self, offer_id: Id, db: NamedDependency[asyncpg.Connection]) -> Offer:
         """Read one funding offer."""
         return await get_offer(db, offer_id)
 
-    @patch("/{offer_id:int}", operation_id="UpdateOffer")
+    @patch("/{offer_id:int}", operation_id="UpdateOffer", responses=problems(401, 403, 404, 409, 422))
     async def update(
         self,
         request: Request[User, object, object],

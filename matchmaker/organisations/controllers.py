@@ -18,6 +18,7 @@ from matchmaker.organisations.service import (
 )
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import OrganisationKind
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import CountryFilter, Cursor, Id, Limit, SearchText
 
 
@@ -25,7 +26,7 @@ class OrganisationController(Controller):
     path = "/api/v1/organisations"
     tags = ["organisations"]
 
-    @get("/", operation_id="ListOrganisations")
+    @get("/", operation_id="ListOrganisations", responses=problems(401, 422))
     async def list(
         self,
         db: NamedDependency[asyncpg.Connection],
@@ -38,12 +39,12 @@ class OrganisationController(Controller):
         """List organisations (states' agencies and funders) by kind, country (or origin) and name."""
         return await list_organisations(db, kind=kind, country=country, q=q, limit=limit, cursor=cursor)
 
-    @get("/{organisation_id:int}", operation_id="GetOrganisation")
+    @get("/{organisation_id:int}", operation_id="GetOrganisation", responses=problems(401, 404, 422))
     async def read(self, organisation_id: Id, db: NamedDependency[asyncpg.Connection]) -> Organisation:
         """Read one organisation."""
         return await get_organisation(db, organisation_id)
 
-    @post("/", operation_id="CreateOrganisation", guards=[requires_staff])
+    @post("/", operation_id="CreateOrganisation", responses=problems(401, 403, 409, 422), guards=[requires_staff])
     async def create(
         self, request: Request[User, object, object], data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Organisation:

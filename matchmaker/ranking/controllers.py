@@ -16,6 +16,7 @@ from matchmaker.offers.service import get_offer, get_offers
 from matchmaker.ranking.explain import Factor
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
+from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,
     Id,
@@ -45,7 +46,7 @@ class RankingController(Controller):
     path = "/api/v1"
     tags = ["matching"]
 
-    @get("/needs/{need_id:int}/matches", operation_id="RankOffersForNeed")
+    @get("/needs/{need_id:int}/matches", operation_id="RankOffersForNeed", responses=problems(401, 404, 422))
     async def matches(
         self, state: State, need_id: Id, db: NamedDependency[asyncpg.Connection],
         kind: FromQuery[OrganisationKind | None] = None, limit: Limit = 20,
@@ -57,7 +58,7 @@ class RankingController(Controller):
         items = [RankedOffer(r.score, offers[int(r.offer_id)], r.explanation) for r in ranked if int(r.offer_id) in offers]
         return Page(items=items, next_cursor=None)
 
-    @get("/offers/{offer_id:int}/opportunities", operation_id="RankNeedsForOffer")
+    @get("/offers/{offer_id:int}/opportunities", operation_id="RankNeedsForOffer", responses=problems(401, 404, 422))
     async def opportunities(
         self, state: State, offer_id: Id, db: NamedDependency[asyncpg.Connection],
         country: CountryFilter = None, region: RegionFilter = None, gcm_objective: ObjectiveFilter = None,

@@ -9,13 +9,14 @@ from litestar.params import FromQuery
 
 from matchmaker.schemas import Page
 from matchmaker.stats.service import FundingGap, GapDimension, funding_gaps
+from matchmaker.web.openapi import problems
 
 
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["stats"]
 
-    @get("/funding-gaps", operation_id="GetFundingGaps")
+    @get("/funding-gaps", operation_id="GetFundingGaps", responses=problems(401, 422))
     async def gaps(self, db: NamedDependency[asyncpg.Connection], by: FromQuery[GapDimension] = "gcm_objective") -> Page[FundingGap]:
         """Requested, committed and missing amounts in USD, by GCM objective, region, capacity area or resource type."""
         # Every row fits on one page (there are at most a few hundred keys); the shape is that of every list.

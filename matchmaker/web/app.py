@@ -8,8 +8,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
@@ -28,6 +26,7 @@ from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db
+from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
 
@@ -63,17 +62,6 @@ def _lifespan(settings: Settings):
     return lifespan
 
 
-def _configure_openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Matchmaker",
-        version=matchmaker.__version__,
-        description="Matching capacity needs in migration governance with funders and their resources.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        use_handler_docstrings=True,
-    )
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     jwt_auth = build_jwt_auth(settings)
@@ -85,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=_configure_openapi(),
+        openapi_config=openapi_config(),
+        plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=1_000_000,
     )
