@@ -148,6 +148,7 @@ def resources_detail(facts: NeedFacts, need: NeedDoc, offer: OfferDoc) -> str:
 
 
 _GENERIC = frozenset({"h_language", "h_amount", "h_recency", "h_volume"})  # true of many funders: said last
+_AREAS = frozenset({"h_country", "h_subregion", "h_region"})
 
 
 def _weight(item: tuple[str, float]) -> float:
@@ -158,7 +159,8 @@ def history_detail(
     facts: NeedFacts, vector: sp.csr_matrix | Row, history: FunderHistory | None, funder: int,
     contributions: Iterable[tuple[str, float]],
 ) -> str:
-    """The two history features that weigh most, in words; what is specific to the need first.
+    """The two history features that weigh most, in words; what is specific to the need first,
+    one area at most.
 
     A part already worded is reused: the closest past project from ``facts.said`` (it is
     this need's), the others from the history's own memo (the same for any need alike).
@@ -166,18 +168,23 @@ def history_detail(
     if history is None or funder < 0:
         return "no funding history"
     total = int(history.n[funder])
-    parts = []
-    for name, contribution in sorted(contributions, key=_weight)[:2]:
-        if contribution <= 0:
+    parts, areas = [], 0
+    for name, contribution in sorted(contributions, key=_weight):
+        if contribution <= 0 or len(parts) == 2:
             break
+        if name in _AREAS:  # a wider area says little after a narrower one
+            areas += 1
+            if areas > 1:
+                continue
         if name in ("h_text", "h_similar"):  # both word the closest past project
             key, memo = (funder, "h_text"), facts.said
         else:
             key, memo = (funder, name, facts.keys.get(name[2:], ())), _worded(history)
         if key not in memo:
             memo[key] = _history_part(name, vector, history, funder, facts.attributes, total)
-        parts.append(memo[key])
-    return "; ".join(p for p in parts if p) or f"{total} past projects"
+        if memo[key] and memo[key] not in parts:  # (both text features word the same project)
+            parts.append(memo[key])
+    return "; ".join(parts) or f"{total} past projects"
 
 
 def _worded(history: FunderHistory) -> dict:
@@ -208,6 +215,9 @@ def _history_part(
     return ""
 
 
+_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish"}
+
+
 def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[str], total: int) -> str:
     vocab = history.vocab[attr]
     known = [t for t in tokens if t in vocab]
@@ -216,19 +226,19 @@ def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[s
     best = max(known, key=lambda t: history.counts[attr][funder, vocab[t]])
     count = int(round(history.counts[attr][funder, vocab[best]]))
     if attr == "country":
-        label = country_name(best)
+        label = f"in {country_name(best)}"
     elif attr == "sector":
-        label = f"sector {sector_label(best)}"
+        label = f"in sector {sector_label(best)}"
     elif attr == "category":
-        label = f"DAC category {best}"
+        label = f"in DAC category {best}"
     elif attr == "language":
-        label = f"in language '{best}'"
+        label = f"in {_LANGUAGES.get(best, repr(best))}"
     else:
-        label = best.title()
-    where = "in " if attr in ("country", "subregion", "region") else ""
+        label = f"in {best.title()}"
     since = int(history.first_year[attr][funder, vocab[best]])
     since_text = f" since {since}" if count and since < 9999 else ""
-    return f"funded {count} of its {total} projects {where}{label}{since_text}"
+    share = f"all {total} of its projects" if count == total else f"{count} of its {total} projects"
+    return f"funded {share} {label}{since_text}"
 
 
 def build(

@@ -73,6 +73,12 @@ def test_history_ranks_the_funder_that_funded_this_kind_of_need_here():
     detail = factor(ranked[0], "history").detail
     assert factor(ranked[0], "history").contribution > factor(ranked[1], "history").contribution
     assert "Senegal" in detail or "Border management" in detail
+    # Two different things said, in words: one area at most, counts with their place.
+    parts = detail.split("; ")
+    assert len(parts) == 2 and len(set(parts)) == 2
+    places = [part.split(" in ", 1)[1].split(" since ")[0] for part in parts if part.startswith("funded")]
+    assert len(set(places) & {"Senegal", "Western Africa", "Sub-Saharan Africa", "Africa"}) <= 1
+    assert all(part.startswith(("funded all 12 of its projects in ", "past projects like")) for part in parts)
 
 
 def test_a_new_funder_ranks_on_its_declared_offer():
