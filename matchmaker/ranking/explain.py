@@ -97,25 +97,21 @@ def text_detail(facts: NeedFacts, offer: OfferDoc, offer_surfaces: dict[str, tup
     return "text: " + "; ".join(terms) if terms else "no shared terms"
 
 
-def _by_length(tokens: Iterable[str]) -> list[str]:
-    return sorted(tokens, key=lambda t: (len(t), t))
-
-
 def thematic_detail(facts: NeedFacts, offer: OfferDoc) -> str:
     a = facts.sets
-    parts = []
-    gcm = _by_length(a["gcm"].intersection(map(str, offer.gcm_objectives)))
-    if gcm:
-        parts.append(f"GCM objective{'s' if len(gcm) > 1 else ''} {_join(gcm)}")
-    capacity = _by_length(a["capacity"].intersection(offer.capacity_areas))
-    if capacity:
-        parts.append(f"capacity area{'s' if len(capacity) > 1 else ''} {_join(capacity)}")
     sectors = [sector_key(s) for s in offer.sectors] if a["sector"] or a["category"] else []
-    shared = _by_length(a["sector"].intersection(sectors))
-    if shared:
-        parts.append(f"sector{'s' if len(shared) > 1 else ''} {_join(sector_label(s) for s in shared)}")
-    if not parts and a["category"].intersection(map(sector_category, sectors)):
-        parts.append("DAC categories " + _join(sorted(a["category"].intersection(map(sector_category, sectors)))))
+    parts = []
+    for label, shared, show in (
+        ("GCM objective", a["gcm"].intersection(map(str, offer.gcm_objectives)), str),
+        ("capacity area", a["capacity"].intersection(offer.capacity_areas), str),
+        ("sector", a["sector"].intersection(sectors), sector_label),
+    ):
+        if shared:
+            shown = sorted(shared, key=lambda t: (len(t), t))
+            parts.append(f"{label}{'s' if len(shown) > 1 else ''} {_join(map(show, shown))}")
+    categories = a["category"].intersection(map(sector_category, sectors))
+    if not parts and categories:
+        parts.append("DAC categories " + _join(sorted(categories)))
     return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
 
 
