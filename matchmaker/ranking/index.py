@@ -81,9 +81,18 @@ class _Index:
 
     _rows: tuple[str, ...]
 
-    def __init__(self, history: FunderHistory | None, encoder: TextEncoder) -> None:
+    def __init__(self, docs: Sequence[Any], history: FunderHistory | None, encoder: TextEncoder) -> None:
         self.history = history
         self.encoder = encoder
+        docs = list(docs)
+        self._reset(docs, self._encode(docs))
+
+    @classmethod
+    def build(
+        cls, docs: Sequence[Any], records: FunderHistory | Sequence[FundingRecord] | None, ranker: MatchRanker
+    ) -> Self:
+        """Index documents for a fitted ranker; ``records`` are the funders' history (or a built one)."""
+        return cls(docs, _history(records, ranker.encoder_), ranker.encoder_)
 
     # -- storage -----------------------------------------------------------------------------
 
@@ -267,18 +276,6 @@ class OfferIndex(_Index):
 
     _rows = ("encoded", "funder")
 
-    def __init__(self, offers: Sequence[OfferDoc], history: FunderHistory | None, encoder: TextEncoder) -> None:
-        super().__init__(history, encoder)
-        docs = list(offers)
-        self._reset(docs, self._encode(docs))
-
-    @classmethod
-    def build(
-        cls, offers: Sequence[OfferDoc], records: FunderHistory | Sequence[FundingRecord] | None, ranker: MatchRanker
-    ) -> OfferIndex:
-        """Index offers for a fitted ranker; ``records`` are the funders' history (or a built one)."""
-        return cls(offers, _history(records, ranker.encoder_), ranker.encoder_)
-
     @property
     def offers(self) -> list[OfferDoc]:
         return self.docs
@@ -402,17 +399,6 @@ class NeedIndex(_Index):
     """Needs ready to rank for an offer, encoded against the funders' history."""
 
     _rows = ("encoded", "queries")
-
-    def __init__(self, needs: Sequence[NeedDoc], history: FunderHistory | None, encoder: TextEncoder) -> None:
-        super().__init__(history, encoder)
-        docs = list(needs)
-        self._reset(docs, self._encode(docs))
-
-    @classmethod
-    def build(
-        cls, needs: Sequence[NeedDoc], records: FunderHistory | Sequence[FundingRecord] | None, ranker: MatchRanker
-    ) -> NeedIndex:
-        return cls(needs, _history(records, ranker.encoder_), ranker.encoder_)
 
     @property
     def needs(self) -> list[NeedDoc]:

@@ -23,9 +23,10 @@ their rounding), without building that subset.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -282,19 +283,19 @@ def _resource_table(mask: int) -> np.ndarray:
 
 def _smallest(index: OfferIndex, column: str) -> float:
     """The smallest value of a column (cached until the index changes)."""
-    key = ("smallest", column)
-    if key not in index._cache:
-        values = getattr(index.columns, column)
-        index._cache[key] = float(values.min()) if len(values) else 0.0
-    return index._cache[key]
+    return _extreme(index, column, np.min)
 
 
 def _largest(index: OfferIndex, column: str) -> float:
     """The largest value of a column (cached until the index changes)."""
-    key = ("largest", column)
+    return _extreme(index, column, np.max)
+
+
+def _extreme(index: OfferIndex, column: str, reduce: Callable[[np.ndarray], Any]) -> float:
+    key = (reduce.__name__, column)
     if key not in index._cache:
         values = getattr(index.columns, column)
-        index._cache[key] = float(values.max()) if len(values) else 0.0
+        index._cache[key] = float(reduce(values)) if len(values) else 0.0
     return index._cache[key]
 
 
