@@ -21,9 +21,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 
 import matchmaker
-from matchmaker.web.problems import PROBLEM_JSON
+from matchmaker.web.problems import PROBLEM_JSON, Problem
 
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # amounts are positive
 # What each error status means in this API (the body is always a ``Problem``).
 _MEANINGS = {
     400: "Malformed request: the body is not valid JSON.",
@@ -34,22 +34,6 @@ _MEANINGS = {
          "or an amount beyond what remains).",
     422: "Invalid input: `errors` names each offending field.",
 }
-
-
-class FieldProblem(msgspec.Struct):
-    field: str
-    message: str
-    source: str | msgspec.UnsetType = msgspec.UNSET
-
-
-class Problem(msgspec.Struct, kw_only=True):
-    """RFC 9457 problem details, as every error leaves (``application/problem+json``)."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -18,6 +19,23 @@ PROBLEM_JSON = "application/problem+json"
 # unknown fields in backticks.
 _AT = re.compile(r"\s*-\s*at\s*`\$\.?([^`]*)`\s*$")
 _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+    source: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """The members ``problem`` always or often sends (documented as the body of every error;
+    RFC 9457 allows more, e.g. ``current_status`` on a 409)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | msgspec.UnsetType = msgspec.UNSET
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
