@@ -204,9 +204,7 @@ class MatchRanker(BaseEstimator):
         if index.size > _FEW:  # the same numbers, for the eligible offers only (see ``scan``)
             return self._rank_scan(need, index, limit, today or date.today(), kinds, allowed_ids)
         needs = NeedIndex([need], index.history, self.encoder_)
-        scores = self.score(needs, index, today)[0]
-        top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
-        chosen = index.subset(top)
+        chosen = index.subset(self._top_few(needs, index, limit, today, kinds, allowed_ids)[1])
         values, available, _ = self.evidence(needs, chosen, today)
         vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
         return [
@@ -238,10 +236,17 @@ class MatchRanker(BaseEstimator):
             _, found, scores, picks = top
             docs = index.physical_docs
             return [(docs[row].id, float(scores[j])) for row, j in zip(found.rows[picks].tolist(), picks.tolist())]
-        scores = self.score([need], index, today)[0]
-        top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
+        scores, top = self._top_few([need], index, limit, today, kinds, allowed_ids)
         docs = index.docs
         return [(docs[i].id, float(scores[i])) for i in top.tolist()]
+
+    def _top_few(
+        self, needs: Sequence[NeedDoc] | NeedIndex, index: OfferIndex, limit: int, today: date | None,
+        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One need's scores against a small index, and the positions of its best eligible offers."""
+        scores = self.score(needs, index, today)[0]
+        return scores, top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
 
     def _scan_top(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
