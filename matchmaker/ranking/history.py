@@ -217,28 +217,9 @@ class FunderHistory:
             has[attr] = np.array([len(rows) > 0])
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
 
-    def evidence_one(
-        self,
-        query: OneQuery,
-        funders: np.ndarray | None = None,
-        known: tuple[dict[str, Evidence], np.ndarray] | None = None,
-        records: dict[str, np.ndarray] | None = None,
-    ) -> dict[str, Evidence]:
-        """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices.
-
-        ``known``: this need's evidence for more funders and the columns of ``funders`` in it;
-        the features that are the same whatever the other funders are read from it (the text
-        ones depend on whether the funders were taken as a subset). ``records``: for all
-        funders, gets the need's similarity to every past record (``"similar"``), through the
-        postings; for a subset, uses it to rescan only the records that can be the closest.
-        """
-        out = self._text_one(query, funders, records)
-        if known is not None:
-            evidence, columns = known
-            for name, e in evidence.items():
-                if name not in out:
-                    out[name] = Evidence(e.values[:, columns] if np.ndim(e.values) else e.values, e.available)
-            return out
+    def evidence_one(self, query: OneQuery, funders: np.ndarray | None = None) -> dict[str, Evidence]:
+        """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices."""
+        out = self._text_one(query, funders)
         n = self.size if funders is None else len(funders)
         columns = slice(None) if funders is None else funders
         for attr in ATTRIBUTES:
@@ -251,43 +232,19 @@ class FunderHistory:
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
         return out
 
-    def _text_one(self, query: OneQuery, funders: np.ndarray | None, records: dict | None = None) -> dict[str, Evidence]:
+    def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
         with np.errstate(invalid="ignore", divide="ignore"):
             bm25 = np.nan_to_num(self._one(query.terms, self.profiles, funders)[None, :] / query.bm25_max[:, None])
         has_text = (query.bm25_max > 0)[:, None]
         if funders is None:
-            similar = self._one(query.text, self.records_text, None)
-            if records is not None and self._through_postings(self.records_text):
-                records["similar"] = similar
-            closest = np.maximum.reduceat(similar[None, :], self.starts, axis=1)
+            closest = np.maximum.reduceat(self._one(query.text, self.records_text, None)[None, :], self.starts, axis=1)
         else:
             ends = np.append(self.starts[1:], len(self.titles))
             lengths = ends[funders] - self.starts[funders]
             rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
             starts = np.cumsum(np.concatenate([[0], lengths[:-1]]))
-            if records is not None and "similar" in records:
-                closest = self._closest(query.text, rows, starts, lengths, records["similar"])[None, :]
-            else:
-                closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
+            closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
         return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
-
-    def _closest(self, text: Row, rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray, summed: np.ndarray) -> np.ndarray:
-        """Each funder's best similarity over its records ``rows``, as a taken subset sums them
-        (float64, then float32), knowing ``summed``: every record's float32 running sum.
-
-        The two sums of the same float32 products differ by at most (terms + 1) float32 ulps
-        of the sum, twice over: a record more than 4 (terms + 2) ulps of the funder's best
-        running sum below it cannot be the funder's best, so only the others are rescanned.
-        """
-        running = summed[rows]
-        best = np.maximum.reduceat(running, starts)
-        slack = 4 * (len(text.indices) + 2) * np.float32(2.0**-24) * best
-        near = (running >= np.repeat(best - slack, lengths)) & np.repeat(best > 0, lengths)  # 0: no shared term
-        owner = np.repeat(np.arange(len(starts)), lengths)[near]
-        exact = arrays_dot(text.indices, text.data, *gather_rows(self.records_text.rows, rows[near]))
-        out = np.zeros(len(starts), dtype=np.float32)
-        np.maximum.at(out, owner, exact)
-        return out
 
     @staticmethod
     def _through_postings(rows: SparseRows) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,13 +41,50 @@ from matchmaker.ranking.explain import (
 from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
-from matchmaker.ranking.scan import OneNeed, Scan, chosen_evidence, partial
+from matchmaker.ranking.scan import OneNeed, Scan, partial
 from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
 FEATURES = tuple(FEATURE_BLOCKS)
 # Before any data: what a need and an offer declare matters most, history a good deal.
 DEFAULT_BLOCK_PRIORS = {"text": 0.25, "thematic": 0.2, "geography": 0.1, "resources_amount": 0.1, "history": 0.35}
+
+
+class Scored(NamedTuple):
+    """Scores of (need, offer) pairs and the evidence they were computed from: the declared
+    features by pair; ``history``: the history features by funder, each offer's column among
+    them, and whether its funder has a history."""
+
+    scores: np.ndarray
+    declared: Mapping[str, Evidence]
+    history: tuple[Mapping[str, Evidence], np.ndarray, np.ndarray] | None
+
+    def pairs(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, available) of the pairs (``rows[i]``, ``cols[i]``), features last: what
+        their scores were computed from, so that their explanations add up to them."""
+        features = {name: _take(e, rows, cols) for name, e in self.declared.items()}
+        if self.history is None:
+            features.update({name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES})
+        else:
+            per_funder, columns, known = self.history
+            at, has = columns[cols], known[cols]
+            for name, e in per_funder.items():
+                taken = _take(e, rows, at)
+                features[name] = Evidence(taken.values, taken.available & has)
+        return _assemble(features, (len(rows),))
+
+
+def _take(evidence: Evidence, rows: np.ndarray, cols: np.ndarray) -> Evidence:
+    return Evidence(_at(evidence.values, rows, cols), _at(evidence.available, rows, cols))
+
+
+def _at(values: np.ndarray | np.generic, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | np.generic:
+    """``values`` (one for all, by column, or by row and column, broadcasting) at the pairs."""
+    if not np.ndim(values):
+        return values
+    if np.ndim(values) == 1:
+        return values[cols]
+    return values[0 if values.shape[0] == 1 else rows, 0 if values.shape[1] == 1 else cols]
 
 
 class MatchRanker(BaseEstimator):
@@ -175,6 +213,9 @@ class MatchRanker(BaseEstimator):
         Same formula as ``combine`` over ``evidence``, summed feature by feature, with the
         history part summed per funder before it is spread over the funders' offers.
         """
+        return self._scored(needs, offers, today).scores
+
+    def _scored(self, needs: Sequence[NeedDoc] | NeedIndex, offers: OfferIndex, today: date | None) -> Scored:
         check_is_fitted(self)
         if not isinstance(needs, NeedIndex):
             needs = NeedIndex(needs, offers.history, self.encoder_)
@@ -182,14 +223,17 @@ class MatchRanker(BaseEstimator):
         declared = offer_evidence(needs.encoded, offers.encoded)
         ok = eligible(needs.encoded, offers.encoded, declared["geography"].values, today or date.today())
         num, den = _partial(declared, weights)
+        history = None
         if _has_history(needs.queries, offers):
-            h_num, h_den = _partial(offers.history.evidence(needs.queries, offers.funders), weights)
+            per_funder = offers.history.evidence(needs.queries, offers.funders)
+            h_num, h_den = _partial(per_funder, weights)
             n_funders = offers.history.size if offers.funders is None else len(offers.funders)
             known = offers.funder >= 0
             columns = np.where(known, offers.funder_column, 0)
             num = num + np.broadcast_to(h_num, (needs.size, n_funders))[:, columns] * known
             den = den + np.broadcast_to(h_den, (needs.size, n_funders))[:, columns] * known
-        return np.where(ok, num / np.maximum(den, self.min_evidence), -np.inf)
+            history = (per_funder, columns, known)
+        return Scored(np.where(ok, num / np.maximum(den, self.min_evidence), -np.inf), declared, history)
 
     def rank(
         self,
@@ -204,13 +248,14 @@ class MatchRanker(BaseEstimator):
         if index.size > _FEW:  # the same numbers, for the eligible offers only (see ``scan``)
             return self._rank_scan(need, index, limit, today or date.today(), kinds, allowed_ids)
         needs = NeedIndex([need], index.history, self.encoder_)
-        chosen = index.subset(self._top_few(needs, index, limit, today, kinds, allowed_ids)[1])
-        values, available, _ = self.evidence(needs, chosen, today)
+        scored, top = self._top_few(needs, index, limit, today, kinds, allowed_ids)
+        values, available = scored.pairs(np.zeros(len(top), dtype=np.intp), top)
         vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
+        docs, funders = index.docs, index.funder
         return [
-            RankedOffer(offer.id, *self._explain(need, offer, values[0, j], available[0, j], needs.history,
-                                                 chosen.funder[j], vector, facts))
-            for j, offer in enumerate(chosen.offers)
+            RankedOffer(docs[i].id, *self._explain(need, docs[i], values[j], available[j], index.history, funders[i],
+                                                   vector, facts))
+            for j, i in enumerate(top.tolist())
         ]
 
     def shortlist(
@@ -233,35 +278,37 @@ class MatchRanker(BaseEstimator):
             top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
             if top is None:
                 return []
-            _, found, scores, picks = top
-            docs = index.physical_docs
-            return [(docs[row].id, float(scores[j])) for row, j in zip(found.rows[picks].tolist(), picks.tolist())]
-        scores, top = self._top_few([need], index, limit, today, kinds, allowed_ids)
-        docs = index.docs
+            _, rows, scored, picks = top
+            docs, scores = index.physical_docs, scored.scores[0]
+            return [(docs[row].id, float(scores[j])) for row, j in zip(rows[picks].tolist(), picks.tolist())]
+        scored, top = self._top_few([need], index, limit, today, kinds, allowed_ids)
+        docs, scores = index.docs, scored.scores[0]
         return [(docs[i].id, float(scores[i])) for i in top.tolist()]
 
     def _top_few(
         self, needs: Sequence[NeedDoc] | NeedIndex, index: OfferIndex, limit: int, today: date | None,
         kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One need's scores against a small index, and the positions of its best eligible offers."""
-        scores = self.score(needs, index, today)[0]
-        return scores, top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
+    ) -> tuple[Scored, np.ndarray]:
+        """One need scored against a small index, and the positions of its best eligible offers."""
+        scored = self._scored(needs, index, today)
+        scores = scored.scores[0]
+        return scored, top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
 
     def _scan_top(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
         kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
-    ) -> tuple[OneNeed, Scan, np.ndarray, np.ndarray] | None:
+    ) -> tuple[OneNeed, np.ndarray, Scored, np.ndarray] | None:
         """``score``'s arithmetic on the eligible offers of a big index only, and the best of them:
-        (the encoded need, the scan, the survivors' scores, the positions of the best among them)."""
+        (the encoded need, the survivors' physical rows, their scores and evidence, the positions
+        of the best among them)."""
         check_is_fitted(self)
         weights = dict(zip(self.feature_names_, self.weights_.astype(np.float32)))
         one = OneNeed(need, self.encoder_, index.history)
         found = Scan(one, index, today, kinds, allowed_ids)
         if not len(found.rows):
             return None
-        found.declared = found.evidence()
-        num, den = partial(found.declared, weights)
+        declared = found.evidence()
+        num, den = partial(declared, weights)
         history = found.history()
         if history is not None:
             per_funder, columns, known = history
@@ -274,28 +321,28 @@ class MatchRanker(BaseEstimator):
                 h_num, h_den = h_num * known, h_den * known
             num, den = num + h_num, den + h_den
         scores = num / np.maximum(den, self.min_evidence)
-        return one, found, scores, _best(scores, limit)
+        return one, found.rows, Scored(scores[None, :], declared, history), _best(scores, limit)
 
     def _rank_scan(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
         kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
     ) -> list[RankedOffer]:
-        """``rank`` over a big index: ``_scan_top``, then the chosen offers' evidence and explanations."""
+        """``rank`` over a big index: ``_scan_top``, then the chosen offers' explanations."""
         top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
         if top is None:
             return []
-        one, found, _, picks = top
-        features, funders = chosen_evidence(found, picks, found.declared)
-        values, available = _assemble(features, (1, len(picks)))
-        docs = index.physical_docs
+        one, rows, scored, picks = top
+        values, available = scored.pairs(np.zeros(len(picks), dtype=np.intp), picks)
+        rows = rows[picks]
+        docs, funders = index.physical_docs, index.columns.funder[rows]
         ids, concepts = concept_vocabulary()
         among = np.zeros(len(concepts), dtype=bool)  # the need's concepts: all a shared term needs
         among[[ids[c] for c in concept_surfaces(one.facts.text)]] = True
-        products = (self.weights_ * values[0] * available[0]).tolist()  # each pair's, as ``_explain`` computes them
+        products = (self.weights_ * values * available).tolist()  # each pair's, as ``_explain`` computes them
         return [
-            RankedOffer(docs[row].id, *self._explain(need, docs[row], values[0, j], available[0, j], index.history,
+            RankedOffer(docs[row].id, *self._explain(need, docs[row], values[j], available[j], index.history,
                                                      funder, one.text, one.facts, index.surfaces(row, among), products[j]))
-            for j, (row, funder) in enumerate(zip(found.rows[picks].tolist(), funders.tolist()))
+            for j, (row, funder) in enumerate(zip(rows.tolist(), funders.tolist()))
         ]
 
     def rank_needs(
@@ -308,13 +355,15 @@ class MatchRanker(BaseEstimator):
     ) -> list[RankedNeed]:
         """The best eligible needs for an offer, best first, each with its explanation."""
         offers = OfferIndex([offer], index.history, self.encoder_)
-        scores = self.score(index, offers, today)[:, 0]
-        chosen = index.subset(top_k(scores, np.isfinite(scores) & index.mask(allowed_ids=allowed_ids), limit))
-        values, available, _ = self.evidence(chosen, offers, today)
+        scored = self._scored(index, offers, today)
+        scores = scored.scores[:, 0]
+        top = top_k(scores, np.isfinite(scores) & index.mask(allowed_ids=allowed_ids), limit)
+        values, available = scored.pairs(top, np.zeros(len(top), dtype=np.intp))
+        docs, text = index.docs, index.encoded.text.rows
         return [
-            RankedNeed(need.id, *self._explain(need, offer, values[i, 0], available[i, 0], chosen.history, offers.funder[0],
-                                               chosen.encoded.text.rows[i]))
-            for i, need in enumerate(chosen.needs)
+            RankedNeed(docs[i].id, *self._explain(docs[i], offer, values[j], available[j], index.history,
+                                                  offers.funder[0], text[i]))
+            for j, i in enumerate(top.tolist())
         ]
 
     def _explain(

@@ -16,9 +16,8 @@ index's precomputed per-offer ``columns``:
    the offers' funders;
 3. the weighted mean, accumulated feature by feature as ``model._partial`` does.
 
-``chosen_evidence`` then gives the evidence of the chosen offers exactly as
-``MatchRanker.evidence`` gives it for ``index.subset(chosen)`` (whose text sums differ in
-their rounding), without building that subset.
+The chosen offers are explained from this same evidence, so that their explanations add up
+to the scores they were ordered by.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from matchmaker.ranking.encoding import (
     _resource_mask,
     arrays_dot,
     doc_text,
-    gather_rows,
     hashed_tokens,
     need_areas,
     postings_dot,
@@ -52,9 +50,7 @@ from matchmaker.ranking.encoding import (
 )
 from matchmaker.ranking.explain import need_facts
 from matchmaker.ranking.history import (
-    HISTORY_FEATURES,
     FunderHistory,
-    OneQuery,
     need_attributes,
 )
 from matchmaker.ranking.index import OfferIndex
@@ -229,13 +225,12 @@ class Scan:
         if index.history is None or self.queries is None or (funders is not None and not len(funders)):
             return None
         funder = index.columns.funder[self.rows]
-        self.records: dict[str, np.ndarray] = {}  # the need's similarity to each past record, reused
-        self.per_funder = index.history.evidence_one(self.queries, funders, records=self.records), funders
+        per_funder = index.history.evidence_one(self.queries, funders)
         if funders is None and _smallest(index, "funder") >= 0:  # every offer's funder has a history
-            return self.per_funder[0], funder, np.ones(len(funder), dtype=bool)
+            return per_funder, funder, np.ones(len(funder), dtype=bool)
         known = funder >= 0
         columns = np.searchsorted(funders, funder) if funders is not None else funder
-        return self.per_funder[0], np.where(known, columns, 0), known
+        return per_funder, np.where(known, columns, 0), known
 
 
 def _mask_cosines(a: np.ndarray) -> np.ndarray:
@@ -333,65 +328,3 @@ def partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32])
         present = weights[name] * available
         num, den = num + present * evidence.values, den + present
     return num, den
-
-
-def chosen_evidence(scan: Scan, picks: np.ndarray, declared: dict[str, Evidence]) -> tuple[dict[str, Evidence], np.ndarray]:
-    """Evidence of the chosen survivors (positions ``picks`` among them) as ``_evidence`` gives it
-    for ``index.subset(chosen)``, and the chosen offers' funders.
-
-    A subset holds few rows, so its text goes through ``rows_dot`` (float64 sums): recomputed
-    so; every other declared feature is element-wise, or a count, and is taken as scored.
-    """
-    index, rows = scan.index, scan.rows[picks]
-    # Rows of the main segment or of the tail, as one taken subset would hold them.
-    main_n, query = index.main["encoded"].n, scan.needs.text
-    in_tail = rows >= main_n
-    text = np.empty(len(rows), dtype=np.float32)
-    text[~in_tail] = arrays_dot(query.indices, query.data, *gather_rows(scan._main.text.rows, rows[~in_tail]))
-    if in_tail.any():
-        text[in_tail] = arrays_dot(query.indices, query.data, *gather_rows(scan._tail.text.rows, rows[in_tail] - main_n))
-    features = {"text": Evidence(text[None, :], declared["text"].available[None, picks])}
-    for name, evidence in declared.items():
-        if name != "text":
-            values = evidence.values[picks] if np.ndim(evidence.values) else evidence.values
-            available = evidence.available[picks] if np.ndim(evidence.available) else evidence.available
-            features[name] = Evidence(np.asarray(values)[None, ...] if np.ndim(values) else values,
-                                      np.asarray(available)[None, ...] if np.ndim(available) else available)
-    funder = index.columns.funder[rows]
-    features.update(_chosen_history(scan.queries, index, funder, getattr(scan, "per_funder", None),
-                                    getattr(scan, "records", None)))
-    return features, funder
-
-
-def _chosen_history(
-    queries: OneQuery | None, index: OfferIndex, funder: np.ndarray, scanned: tuple[dict, np.ndarray | None] | None,
-    records: dict[str, np.ndarray] | None = None,
-) -> dict[str, Evidence]:
-    """``model._history_evidence`` for a subset holding offers of these funders (``scanned``: the
-    per-funder evidence of the scan, and its funders, whose other features are reused)."""
-    history = index.history
-    known_rows = funder >= 0
-    known = np.unique(funder[known_rows])
-    if history is not None and len(known) * 2 < history.size:
-        funders, column = known, np.searchsorted(known, funder)
-    else:
-        funders, column = None, funder
-    if history is None or queries is None or (funders is not None and not len(funders)):
-        return {name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES}
-    columns = np.where(known_rows, column, 0)
-    if scanned is not None and funders is None and scanned[1] is None:
-        per_funder = scanned[0]  # the very same computation
-    elif scanned is not None:
-        evidence, among = scanned
-        wanted = np.arange(history.size) if funders is None else funders
-        per_funder = history.evidence_one(
-            queries, funders, (evidence, wanted if among is None else np.searchsorted(among, wanted)), records
-        )
-    else:
-        per_funder = history.evidence_one(queries, funders)
-    every = known_rows.all()  # then ``& known`` changes nothing
-    return {
-        name: Evidence(e.values[:, columns] if np.ndim(e.values) else e.values,
-                       np.asarray(e.available) if every else np.asarray(e.available) & known_rows[None, :])
-        for name, e in per_funder.items()
-    }

@@ -98,3 +98,4 @@ def test_history_text_scores_the_same_for_one_need_or_many():
     assert together.tolist() == pytest.approx(alone)
     backward = {r.need_id: r.score for r in ranker.rank_needs(border_offer, NeedIndex.build(needs, records, ranker), today=TODAY)}
     assert backward["sen"] == pytest.approx(ranker.rank(needs[0], offers, today=TODAY)[0].score)
+

@@ -48,15 +48,16 @@ def world():
 
 
 def general_rank(ranker, need, index, limit=20, kinds=None, allowed_ids=None):
-    """``rank`` as the general path computes it: every pair scored, the chosen ones as a subset."""
+    """``rank`` as the general path computes it: every pair scored, the chosen ones explained
+    from the evidence of every pair."""
     needs = NeedIndex([need], index.history, ranker.encoder_)
     scores = ranker.score(needs, index, TODAY)[0]
-    chosen = index.subset(top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit))
-    values, available, _ = ranker.evidence(needs, chosen, TODAY)
+    top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
+    values, available, _ = ranker.evidence(needs, index, TODAY)
     return [
-        RankedOffer(offer.id, *ranker._explain(need, offer, values[0, j], available[0, j], needs.history,
-                                               chosen.funder[j], needs.encoded.text.rows[0]))
-        for j, offer in enumerate(chosen.offers)
+        RankedOffer(index.docs[i].id, *ranker._explain(need, index.docs[i], values[0, i], available[0, i],
+                                                       needs.history, index.funder[i], needs.encoded.text.rows[0]))
+        for i in top.tolist()
     ]
 
 
@@ -179,21 +180,6 @@ def test_an_id_given_twice_keeps_both_rows_until_removed(world):
     assert (ids.count(offers[0].id), ids.count(offers[5].id), index.size) == (0, 1, 299)
     rebuilt = OfferIndex(list(index.offers), history, ranker.encoder_)
     assert ranker.rank(needs[0], index, today=TODAY) == ranker.rank(needs[0], rebuilt, today=TODAY)
-
-
-def test_closest_records_rescanned_alone_give_the_same_best(world):
-    ranker, history, _, needs = world
-    rng = np.random.default_rng(0)
-    queries = [*needs, *synthetic_needs(40, 11)]
-    for need in queries:
-        query = OneNeed(need, ranker.encoder_, history).query
-        records: dict = {}
-        history.evidence_one(query, None, records=records)
-        assert "similar" in records
-        for size in (1, 3, 12):
-            funders = np.sort(rng.choice(history.size, size, replace=False))
-            expected = history.evidence_one(query, funders)["h_similar"].values
-            assert np.array_equal(history.evidence_one(query, funders, records=records)["h_similar"].values, expected)
 
 
 def test_fast_path_with_missing_amounts_and_any_limit(world):
