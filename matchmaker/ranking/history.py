@@ -186,7 +186,7 @@ class FunderHistory:
         for attr in ATTRIBUTES:
             vocab = self.vocab[attr]
             rows = [sorted({vocab[t] for t in need_tokens[attr] if t in vocab}) for need_tokens in tokens]
-            count = np.array([len(r) for r in rows])
+            count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
             indptr = np.concatenate([[0], np.cumsum(count)])
             indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
             # Several countries or sectors: the mean of their scores.

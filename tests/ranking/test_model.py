@@ -99,3 +99,10 @@ def test_history_text_scores_the_same_for_one_need_or_many():
     backward = {r.need_id: r.score for r in ranker.rank_needs(border_offer, NeedIndex.build(needs, records, ranker), today=TODAY)}
     assert backward["sen"] == pytest.approx(ranker.rank(needs[0], offers, today=TODAY)[0].score)
 
+
+def test_nothing_to_rank_gives_an_empty_list():
+    ranker = fitted()
+    assert ranker.rank(need(), OfferIndex.build([], history(), ranker), today=TODAY) == []
+    assert ranker.rank_needs(OFFERS[0], NeedIndex.build([], history(), ranker), today=TODAY) == []
+    elsewhere = offer("vnm", countries=("VNM",), global_=False)  # indexed, but not eligible for the need
+    assert ranker.rank(need(), OfferIndex.build([elsewhere], history(), ranker), today=TODAY) == []
