@@ -99,9 +99,14 @@ def cross(left: SparseRows, right: SparseRows) -> np.ndarray:
 
 def _one_against(query: sp.csr_matrix, index: SparseRows) -> np.ndarray:
     """A single row against many: through the postings of a big index, row by row for a few."""
-    if "postings" in vars(index) or (index.n > _FEW and not index.transient):
+    if through_postings(index):
         return _postings_dot(query, index.postings)
     return rows_dot(query, index.rows)
+
+
+def through_postings(rows: SparseRows) -> bool:
+    """Whether one query against ``rows`` goes through their postings (float32 running sums)."""
+    return "postings" in vars(rows) or (rows.n > _FEW and not rows.transient)
 
 
 def rows_dot(query: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:

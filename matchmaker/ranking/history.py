@@ -24,7 +24,6 @@ import scipy.sparse as sp
 from matchmaker.ranking.blocks import Evidence
 from matchmaker.ranking.documents import FundingRecord, NeedDoc, record_to_need
 from matchmaker.ranking.encoding import (
-    _FEW,
     EncodedNeeds,
     Row,
     SparseRows,
@@ -34,6 +33,7 @@ from matchmaker.ranking.encoding import (
     need_areas,
     postings_dot,
     theme_tokens,
+    through_postings,
 )
 from matchmaker.ranking.text import TextEncoder
 
@@ -247,16 +247,11 @@ class FunderHistory:
         return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
 
     @staticmethod
-    def _through_postings(rows: SparseRows) -> bool:
-        """Whether ``cross`` of one query with ``rows`` goes through the postings (float32 running sums)."""
-        return "postings" in vars(rows) or (rows.n > _FEW and not rows.transient)
-
-    @staticmethod
     def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
         """``cross`` of one query row with ``rows`` (or the rows ``picks`` of it, taken as a subset)."""
         if picks is not None:  # a taken subset is transient: scanned row by row
             return arrays_dot(query.indices, query.data, *gather_rows(rows.rows, picks))
-        if FunderHistory._through_postings(rows):
+        if through_postings(rows):
             return postings_dot(query, rows)
         return arrays_dot(query.indices, query.data, rows.rows.indptr, rows.rows.indices, rows.rows.data)
 
