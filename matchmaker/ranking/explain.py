@@ -7,7 +7,7 @@ turns them into ``Factor`` items with a human detail, e.g. "shares GCM objective
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import msgspec
@@ -240,38 +240,31 @@ def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[s
 def build(
     need: NeedDoc,
     offer: OfferDoc,
-    contributions: list[float],
-    model: tuple[tuple[str, ...], Mapping[str, str]],
+    per_block: list[float],
+    history_parts: list[tuple[str, float]],
     history: FunderHistory | None,
     funder: int,
     need_vector: sp.csr_matrix | Row,
     facts: NeedFacts | None = None,
     offer_surfaces: dict[str, tuple[str, bool]] | None = None,
 ) -> tuple[float, list[Factor]]:
-    """(score, factors): one factor per block, contributions summed per block.
+    """(score, factors) of a pair: one factor per block, with its share of the score
+    (``per_block``, in ``BLOCKS`` order) and a detail in words; ``history_parts``: the share
+    of each history feature, which says what the history detail should name.
 
-    ``contributions`` come in the order of ``model``'s feature names, with their blocks;
     ``facts``: ``need_facts(need)``, when the caller explains several pairs of one need;
     ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them.
     """
     facts = facts or need_facts(need)
-    names, blocks = model
-    per_block = dict.fromkeys(BLOCKS, 0.0)
-    history_parts = []
-    for name, value in zip(names, contributions):
-        block = blocks[name]
-        per_block[block] += value
-        if block == "history":
-            history_parts.append((name, value))
     details = (
-        text_detail(facts, offer, offer_surfaces) if per_block["text"] else "no text evidence",
+        text_detail(facts, offer, offer_surfaces) if per_block[BLOCKS.index("text")] else "no text evidence",
         thematic_detail(facts, offer),
         geography_detail(facts, offer),
         resources_detail(facts, need, offer),
         history_detail(facts, need_vector, history, funder, history_parts),
     )
-    factors = [Factor(block, per_block[block], detail) for block, detail in zip(BLOCKS, details)]
-    return float(sum(f.contribution for f in factors)), factors
+    factors = [Factor(block, share, detail) for block, share, detail in zip(BLOCKS, per_block, details)]
+    return float(sum(per_block)), factors
 
 
 def top_k(scores: np.ndarray, mask: np.ndarray, limit: int) -> np.ndarray:

@@ -14,7 +14,6 @@ from datetime import date
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,10 +27,9 @@ from matchmaker.ranking.documents import (
     record_to_need,
 )
 from matchmaker.ranking.eligibility import eligible
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, Row, doc_text
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text
 from matchmaker.ranking.explain import (
     BLOCKS,
-    NeedFacts,
     RankedNeed,
     RankedOffer,
     build,
@@ -252,9 +250,10 @@ class MatchRanker(BaseEstimator):
         values, available = scored.pairs(np.zeros(len(top), dtype=np.intp), top)
         vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
         docs, funders = index.docs, index.funder
+        blocks, parts = self._contributions(values, available)
         return [
-            RankedOffer(docs[i].id, *self._explain(need, docs[i], values[j], available[j], index.history, funders[i],
-                                                   vector, facts))
+            RankedOffer(docs[i].id, *build(need, docs[i], blocks[j], parts[j], index.history, int(funders[i]), vector,
+                                           facts))
             for j, i in enumerate(top.tolist())
         ]
 
@@ -338,10 +337,10 @@ class MatchRanker(BaseEstimator):
         ids, concepts = concept_vocabulary()
         among = np.zeros(len(concepts), dtype=bool)  # the need's concepts: all a shared term needs
         among[[ids[c] for c in concept_surfaces(one.facts.text)]] = True
-        products = (self.weights_ * values * available).tolist()  # each pair's, as ``_explain`` computes them
+        blocks, parts = self._contributions(values, available)
         return [
-            RankedOffer(docs[row].id, *self._explain(need, docs[row], values[j], available[j], index.history,
-                                                     funder, one.text, one.facts, index.surfaces(row, among), products[j]))
+            RankedOffer(docs[row].id, *build(need, docs[row], blocks[j], parts[j], index.history, funder, one.text,
+                                             one.facts, index.surfaces(row, among)))
             for j, (row, funder) in enumerate(zip(rows.tolist(), funders.tolist()))
         ]
 
@@ -360,27 +359,26 @@ class MatchRanker(BaseEstimator):
         top = top_k(scores, np.isfinite(scores) & index.mask(allowed_ids=allowed_ids), limit)
         values, available = scored.pairs(top, np.zeros(len(top), dtype=np.intp))
         docs, text = index.docs, index.encoded.text.rows
+        blocks, parts = self._contributions(values, available)
         return [
-            RankedNeed(docs[i].id, *self._explain(docs[i], offer, values[j], available[j], index.history,
-                                                  offers.funder[0], text[i]))
+            RankedNeed(docs[i].id, *build(docs[i], offer, blocks[j], parts[j], index.history, int(offers.funder[0]),
+                                          text[i]))
             for j, i in enumerate(top.tolist())
         ]
 
-    def _explain(
-        self, need: NeedDoc, offer: OfferDoc, values: np.ndarray, available: np.ndarray,
-        history: FunderHistory | None, funder: int, vector: sp.csr_matrix | Row, facts: NeedFacts | None = None,
-        surfaces: dict[str, tuple[str, bool]] | None = None, products: list[float] | None = None,
-    ) -> tuple[float, list]:
-        """Score and factors of one pair, from its feature row; ``vector`` is the need's text row.
-
-        ``facts`` (``need_facts``) saves work when one need is explained with many offers.
-        """
+    def _contributions(
+        self, values: np.ndarray, available: np.ndarray
+    ) -> tuple[list[list[float]], list[list[tuple[str, float]]]]:
+        """Each pair's share of its score by block (in ``BLOCKS`` order), and by history
+        feature, from its feature rows (pairs first, features last): the explanations' numbers."""
         weights = self.weights_
-        den = max(float(available @ weights), self.min_evidence)
-        products = (weights * values * available).tolist() if products is None else products
-        contributions = [c / den for c in products]
-        model = (self.feature_names_, self.feature_blocks_)
-        return build(need, offer, contributions, model, history, int(funder), vector, facts, surfaces)
+        den = np.maximum(available.astype(np.float64) @ weights, self.min_evidence)
+        shares = weights * values * available / den[:, None]
+        names = self.feature_names_
+        in_block = np.array([[self.feature_blocks_[n] == b for b in BLOCKS] for n in names], dtype=np.float64)
+        history = [k for k, n in enumerate(names) if self.feature_blocks_[n] == "history"]
+        history_names = [names[k] for k in history]
+        return (shares @ in_block).tolist(), [list(zip(history_names, row)) for row in shares[:, history].tolist()]
 
     def block_weights(self) -> dict[str, float]:
         """Learned weight of each block (the sum of its features' weights)."""

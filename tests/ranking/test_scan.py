@@ -28,7 +28,7 @@ from matchmaker.ranking.encoding import (
     postings_dot,
     rows_dot,
 )
-from matchmaker.ranking.explain import RankedOffer, top_k
+from matchmaker.ranking.explain import RankedOffer, build, top_k
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.model import MatchRanker
@@ -54,10 +54,11 @@ def general_rank(ranker, need, index, limit=20, kinds=None, allowed_ids=None):
     scores = ranker.score(needs, index, TODAY)[0]
     top = top_k(scores, np.isfinite(scores) & index.mask(kinds=kinds, allowed_ids=allowed_ids), limit)
     values, available, _ = ranker.evidence(needs, index, TODAY)
+    blocks, parts = ranker._contributions(values[0, top], available[0, top])
     return [
-        RankedOffer(index.docs[i].id, *ranker._explain(need, index.docs[i], values[0, i], available[0, i],
-                                                       needs.history, index.funder[i], needs.encoded.text.rows[0]))
-        for i in top.tolist()
+        RankedOffer(index.docs[i].id, *build(need, index.docs[i], blocks[j], parts[j], needs.history,
+                                             int(index.funder[i]), needs.encoded.text.rows[0]))
+        for j, i in enumerate(top.tolist())
     ]
 
 
