@@ -10,7 +10,7 @@ indexes, and a small *tail* of the documents upserted since, plus a tombstone ma
 replaced and removed rows. An upsert encodes only the new documents and re-stacks only the
 tail; a remove only marks rows dead. When the tail or the dead rows grow past a threshold
 the segments are merged (amortised O(1) per change). The live rows, in order, are the
-logical index: what ``docs``, ``encoded`` and ``subset`` show, exactly as if it had been
+logical index: what ``docs`` and ``encoded`` show, exactly as if it had been
 rebuilt after each change (replaced documents move to the end). The dense per-row fields
 the fast path of ``MatchRanker.rank`` reads (``columns``) grow by amortised doubling.
 """
@@ -177,15 +177,6 @@ class _Index:
         if name in type(self)._rows:
             return self._fields()[name]
         raise AttributeError(name)
-
-    def subset(self, rows: np.ndarray) -> Self:
-        """A new index of the given (logical) rows, sharing the history."""
-        rows = np.asarray(rows, dtype=np.int64)
-        out = object.__new__(type(self))
-        out.history, out.encoder = self.history, self.encoder
-        docs = self.docs
-        out._reset([docs[i] for i in rows], take(self._fields(), rows))
-        return out
 
     # -- updates -----------------------------------------------------------------------------
 
