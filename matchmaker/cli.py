@@ -23,6 +23,9 @@ def _run(work: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
     asyncio.run(main())
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 4
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -30,7 +33,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     cmd_migrate(args)
     uvicorn.run(
         "matchmaker.web.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level="info",
+        workers=args.workers, log_level="info", server_header=False,
+        # On SIGTERM/SIGINT, requests in flight get this long to finish; open event streams
+        # are then cut (clients resume from Last-Event-ID), so a stop takes seconds, not forever.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

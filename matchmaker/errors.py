@@ -46,3 +46,15 @@ class NotFound(MatchmakerError):
 class Conflict(MatchmakerError):
     status = 409
     title = "Conflict"
+
+
+class Unavailable(MatchmakerError):
+    """The service cannot answer now (saturated, or the database is down): retry after
+    ``retry_after`` seconds (sent as the ``Retry-After`` header)."""
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -26,6 +26,8 @@ class Settings(msgspec.Struct, frozen=True):
     token_minutes: int
     #: Size of each worker's connection pool.
     pool_size: int
+    #: Seconds a request waits for a free connection before a 503 with ``Retry-After``.
+    pool_timeout: float = 5.0
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -55,4 +57,5 @@ def get_settings() -> Settings:
         secret_key=_secret_key(data_dir),
         token_minutes=int(os.environ.get("MATCHMAKER_TOKEN_MINUTES", "720")),
         pool_size=int(os.environ.get("MATCHMAKER_POOL_SIZE", "10")),
+        pool_timeout=float(os.environ.get("MATCHMAKER_POOL_TIMEOUT", "5")),
     )

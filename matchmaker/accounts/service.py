@@ -40,7 +40,7 @@ async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
     return msgspec.convert(dict(row), User)
 
 
-async def get_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: int) -> User | None:
+async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
     row = await queries.get_user(conn, id=user_id)
     return msgspec.convert(dict(row), User) if row else None
 

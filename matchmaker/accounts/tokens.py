@@ -19,7 +19,8 @@ PUBLIC_PATHS = ["^/health$", "^/schema", "^/api/v1/auth/token$", "^/$", "^/favic
 async def _retrieve_user(token: Token, connection: ASGIConnection) -> User | None:
     if not token.sub.isdigit():
         return None
-    return await get_user(connection.app.state.pool, int(token.sub))
+    async with connection.app.state.database.connection() as conn:
+        return await get_user(conn, int(token.sub))
 
 
 def build_jwt_auth(settings: Settings) -> JWTAuth[User, Token]:

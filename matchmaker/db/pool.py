@@ -1,10 +1,20 @@
-"""The asyncpg connection pool and the type codecs every connection gets."""
+"""The asyncpg connection pool, the codecs every connection gets, and bounded waits for one.
+
+A request holds at most one pooled connection. When every connection is busy, a caller
+waits at most ``acquire_timeout`` seconds and is then told to retry (503 with
+``Retry-After``) rather than queue without end.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
+
+from matchmaker.errors import Unavailable
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -14,8 +24,33 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=size, init=init_connection)
+class Database:
+    """A worker's pool, handing out one connection at a time with a bounded wait."""
+
+    def __init__(self, pool: asyncpg.Pool, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    @classmethod
+    async def open(cls, dsn: str, size: int, acquire_timeout: float) -> Database:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, init=init_connection)
+        return cls(pool, acquire_timeout)
+
+    @asynccontextmanager
+    async def connection(self, *, wait: bool = False) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection; ``Unavailable`` after the bounded wait (``wait``: no bound,
+        for background work that must not be dropped)."""
+        try:
+            conn = await self.pool.acquire(timeout=None if wait else self.acquire_timeout)
+        except asyncio.TimeoutError:
+            raise Unavailable("every database connection is busy; retry shortly") from None
+        try:
+            yield conn
+        finally:
+            await self.pool.release(conn)
+
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

@@ -38,7 +38,7 @@ class Event(msgspec.Struct, frozen=True):
     reason: str | None
 
 
-async def _events_after(conn: asyncpg.Connection | asyncpg.Pool, user: User, after: int, limit: int,
+async def _events_after(conn: asyncpg.Connection, user: User, after: int, limit: int,
                         entity: str | None) -> list[Event]:
     scope = None if is_staff(user) else user.organisation_id
     rows = await fetch_all(queries.list_events(conn, after_id=after, organisation_id=scope, entity=entity, lim=limit))
@@ -67,14 +67,15 @@ class EventController(Controller):
         max_events: Annotated[int | None, QueryParameter(ge=1, le=10_000, description="Close after this many")] = None,
     ) -> ServerSentEvent:
         """Server-sent events, live: new proposals, decisions, changes to needs and offers."""
-        user, pool, hub = request.user, state.pool, state.events
+        user, database, hub = request.user, state.database, state.events
         start = last_event_id if last_event_id is not None else after
 
         async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
             last, sent = start, 0
             with hub.subscribe() as wake:
                 while max_events is None or sent < max_events:
-                    batch = await _events_after(pool, user, last, 100, None)
+                    async with database.connection() as conn:  # held only while reading
+                        batch = await _events_after(conn, user, last, 100, None)
                     for event in batch[: None if max_events is None else max_events - sent]:
                         last, sent = event.id, sent + 1
                         yield ServerSentEventMessage(

@@ -27,6 +27,7 @@ from matchmaker.matches.service import (
     propose_match,
     transition,
 )
+from matchmaker.ranking.service import RankingService
 from matchmaker.schemas import Page
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Cursor, Id, IdFilter, Limit
@@ -57,10 +58,11 @@ class MatchController(Controller):
     @post("/", operation_id="ProposeMatch", responses=CHANGE_PROBLEMS,
           guards=[requires_role("state", "donor", "coordinator", "admin")], status_code=201)
     async def propose(
-        self, request: Caller, data: JSONBody[MatchCreate], db: Db, idempotency_key: IdempotencyKey = None
+        self, request: Caller, data: JSONBody[MatchCreate], db: Db, ranking: NamedDependency[RankingService],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[MatchDetail]:
         """Propose a need and an offer as a match (a donor for its offers, a state for its needs, or a coordinator)."""
-        score = await request.app.state.ranking.pair_score(data.need_id, data.offer_id)
+        score = await ranking.pair_score(db, data.need_id, data.offer_id)
         return await run_once(
             db, request.user, idempotency_key, fingerprint("POST", request.url.path, data), 201,
             lambda: propose_match(db, request.user, data, score),

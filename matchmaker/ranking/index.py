@@ -161,6 +161,11 @@ class _Index:
                 self._live_docs = [doc for doc, live in zip(self._docs, alive.tolist()) if live]
         return self._live_docs
 
+    def get(self, doc_id: str) -> Any:
+        """The live document with this id, or ``None``."""
+        row = self.position.get(doc_id)
+        return None if row is None else self._docs[row]
+
     def _fields(self) -> dict[str, Any]:
         """The live rows as one compact segment (built on first use after a change)."""
         if self._view is None:

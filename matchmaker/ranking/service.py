@@ -6,29 +6,47 @@ need or offer — or both sides of a match whose decision moved budget — is re
 re-indexed, so a change shows in rankings within milliseconds, in every process, without
 a restart. The fitted model is kept in the data directory (skops, allow-listed types) with
 a reference to the data it was fitted on, and refitted when that data changes.
+
+Under load: the ranker and its indexes are used on one thread of their own (the *engine*),
+so rankings and index updates never interleave and the event loop keeps serving other
+requests while a ranking runs. Ranked pages are cached until an index they were computed
+from changes (``matchmaker.ranking.pages``). No ranking holds a database connection while
+it waits for the engine, and none ever holds two.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
+from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all, queries
+from matchmaker.needs.service import get_need, get_needs
+from matchmaker.offers.service import get_offer, get_offers
 from matchmaker.ranking.documents import Decision, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.ranking.explain import RankedNeed, RankedOffer
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.model import MatchRanker
+from matchmaker.ranking.pages import PageCache
 from matchmaker.ranking.persistence import UntrustedModelError, load_model, save_model
+from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
+from matchmaker.schemas import Page
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "ranker.skops"
+CACHED_PAGES = 2048  # ranked pages kept per worker (a page of 20 is a few tens of kB)
+RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)  # back-off while the database cannot be read
+T = TypeVar("T")
 
 
 def need_doc(row: asyncpg.Record) -> NeedDoc:
@@ -61,7 +79,7 @@ def record_doc(row: asyncpg.Record) -> FundingRecord:
     )
 
 
-async def load_training_data(conn: asyncpg.Connection | asyncpg.Pool) -> tuple[list[FundingRecord], list[Decision]]:
+async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingRecord], list[Decision]]:
     """Funding history and coordinators' decisions, as the ranker learns from them."""
     records = [record_doc(r) for r in await fetch_all(queries.ranking_records(conn))]
     rows = await fetch_all(queries.ranking_decisions(conn))
@@ -101,120 +119,208 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
     return model
 
 
-class RankingService:
-    """The fitted ranker and the live indexes of one worker process."""
+class _Versions:
+    """Counters that move when what a ranked page was computed from changes: the model, each
+    index, and each need or offer (a page also shows its own side's fields)."""
 
-    def __init__(self, pool: asyncpg.Pool, model_path: Path) -> None:
-        self._pool = pool
+    def __init__(self) -> None:
+        self.model = self.needs = self.offers = 0
+        self._documents: dict[tuple[str, int], int] = {}
+
+    def changed(self, side: str, ids: Collection[int]) -> None:
+        if not ids:
+            return
+        setattr(self, side, getattr(self, side) + 1)
+        for i in ids:
+            self._documents[side, i] = self._documents.get((side, i), 0) + 1
+
+    def of(self, side: str, doc_id: int) -> int:
+        return self._documents.get((side, doc_id), 0)
+
+
+class RankingService:
+    """The fitted ranker, the live indexes and the ranked-page cache of one worker process."""
+
+    def __init__(self, database: Database, model_path: Path) -> None:
+        self._db = database
         self._model_path = model_path
-        self._pending: set[asyncio.Task[None]] = set()
-        # Events that arrive while the indexes are being built, replayed once they are.
-        self._early: list[dict[str, Any]] | None = []
+        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
+        self._versions = _Versions()
+        self._pages: PageCache[Page[Any]] = PageCache(CACHED_PAGES)
+        # Changes are applied in the order they were announced, by one task, in batches.
+        self._changes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._follower: asyncio.Task[None] | None = None
+
+    async def _engine(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``work`` on the engine thread (the only thread that touches the ranker and indexes)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._engine_thread, functools.partial(work, *args, **kwargs))
 
     async def start(self) -> None:
-        records, decisions = await load_training_data(self._pool)
-        self.ranker = await asyncio.to_thread(fit_or_load, self._model_path, records, decisions)
-        await self._build_indexes(records)
-        early, self._early = self._early or [], None
-        for event in early:
-            self.on_event(event)
+        """Fit (or load) the ranker and index what is open, then follow announced changes."""
+        await self._load()
+        self._follower = asyncio.get_running_loop().create_task(self._follow())
 
-    async def _build_indexes(self, records: list[FundingRecord]) -> None:
+    async def _load(self) -> None:
+        async with self._db.connection(wait=True) as conn:
+            records, decisions = await load_training_data(conn)
+            needs = [need_doc(r) for r in await fetch_all(queries.ranking_needs(conn, ids=None))]
+            offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(conn, ids=None))]
+        await self._engine(self._build, records, decisions, needs, offers)
+        self._versions.model += 1
+
+    def _build(self, records: list[FundingRecord], decisions: list[Decision], needs: list[NeedDoc],
+               offers: list[OfferDoc]) -> None:
+        self.ranker = fit_or_load(self._model_path, records, decisions)
         self.history = FunderHistory(records, self.ranker.encoder_) if records else None
-        needs = [need_doc(r) for r in await fetch_all(queries.ranking_needs(self._pool, ids=None))]
-        offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(self._pool, ids=None))]
         self.needs = NeedIndex.build(needs, self.history, self.ranker)
         self.offers = OfferIndex.build(offers, self.history, self.ranker)
 
-    async def _reload_model(self) -> None:
-        """``matchmaker train`` saved a new model: load it and rebuild the indexes with it."""
-        records, _ = await load_training_data(self._pool)
-        self.ranker, _ = await asyncio.to_thread(load_model, self._model_path)
-        await self._build_indexes(records)
+    async def close(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            await asyncio.gather(self._follower, return_exceptions=True)
+        self._engine_thread.shutdown(wait=False, cancel_futures=True)
 
     # -- keeping current -------------------------------------------------------------------
 
     def on_event(self, event: dict[str, Any]) -> None:
-        """Hub callback: re-index what the event touched (in a task; the callback must not block)."""
-        if event.get("entity") not in ("need", "offer", "match", "model"):
-            return
-        if self._early is not None:
-            self._early.append(event)
-            return
-        if event["entity"] == "model":
-            work = self._reload_model()
-        else:
-            work = self._refresh(event["entity"], int(event["entity_id"]))
-        task = asyncio.get_running_loop().create_task(work)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _refresh(self, entity: str, entity_id: int) -> None:
-        need_ids, offer_ids = [], []
-        if entity == "need":
-            need_ids.append(entity_id)
-        elif entity == "offer":
-            offer_ids.append(entity_id)
-        else:  # a decision may have moved budget on both sides
-            sides = await queries.match_sides(self._pool, id=entity_id)
-            if sides is None:
-                return
-            need_ids.append(sides["need_id"])
-            offer_ids.append(sides["offer_id"])
-        if need_ids:
-            rows = await fetch_all(queries.ranking_needs(self._pool, ids=need_ids))
-            self._apply(self.needs, need_ids, [need_doc(r) for r in rows if r["status"] == "open"])
-        if offer_ids:
-            rows = await fetch_all(queries.ranking_offers(self._pool, ids=offer_ids))
-            self._apply(self.offers, offer_ids, [offer_doc(r) for r in rows if r["status"] == "open"])
-
-    @staticmethod
-    def _apply(index: NeedIndex | OfferIndex, ids: list[int], open_docs: list) -> None:
-        """Open documents are (re-)indexed; closed, funded or exhausted ones leave the index."""
-        gone = {str(i) for i in ids} - {d.id for d in open_docs}
-        if gone:
-            index.remove(gone)
-        if open_docs:
-            index.upsert(open_docs)
+        """Hub callback: queue what the event touched (events before ``start`` are kept too)."""
+        if event.get("entity") in ("need", "offer", "match", "model"):
+            self._changes.put_nowait(event)
 
     async def settle(self) -> None:
-        """Wait for the refreshes under way (tests, and orderly shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until every change announced so far is in the indexes."""
+        await self._changes.join()
+
+    async def _follow(self) -> None:
+        while True:
+            batch = [await self._changes.get()]
+            while not self._changes.empty():
+                batch.append(self._changes.get_nowait())
+            try:
+                await self._catch_up(batch)
+            except Exception:  # a bad batch must not stop the indexes from following later ones
+                log.exception("ranking index update failed for %s", batch)
+            finally:
+                for _ in batch:
+                    self._changes.task_done()
+
+    async def _catch_up(self, batch: list[dict[str, Any]]) -> None:
+        """Apply a batch of changes, retrying with back-off while the database cannot be read."""
+        for delay in (*RETRY_SECONDS, None):
+            try:
+                if any(event["entity"] == "model" for event in batch):
+                    await self._load()  # ``matchmaker train`` saved a new model: it re-reads everything
+                else:
+                    await self._refresh(batch)
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                if delay is None:
+                    log.error("ranking index left behind after %d attempts: %s", len(RETRY_SECONDS) + 1, exc)
+                    return
+                log.warning("cannot read changes for the ranking index (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _refresh(self, batch: list[dict[str, Any]]) -> None:
+        named = {side: {int(e["entity_id"]) for e in batch if e["entity"] == side} for side in ("need", "offer")}
+        need_ids, offer_ids = set(named["need"]), set(named["offer"])
+        async with self._db.connection(wait=True) as conn:
+            for event in batch:
+                if event["entity"] == "match":  # a decision may have moved budget on both sides
+                    sides = await queries.match_sides(conn, id=int(event["entity_id"]))
+                    if sides is not None:
+                        need_ids.add(sides["need_id"])
+                        offer_ids.add(sides["offer_id"])
+            need_rows = await fetch_all(queries.ranking_needs(conn, ids=sorted(need_ids))) if need_ids else []
+            offer_rows = await fetch_all(queries.ranking_offers(conn, ids=sorted(offer_ids))) if offer_ids else []
+        needs = [need_doc(r) for r in need_rows if r["status"] == "open"]
+        offers = [offer_doc(r) for r in offer_rows if r["status"] == "open"]
+        moved_needs = await self._engine(_apply, self.needs, need_ids, needs)
+        moved_offers = await self._engine(_apply, self.offers, offer_ids, offers)
+        # A need or offer changed by its owner may differ in fields pages show but the ranker
+        # does not read: their pages go stale too.
+        self._versions.changed("needs", moved_needs | named["need"])
+        self._versions.changed("offers", moved_offers | named["offer"])
 
     # -- ranking -------------------------------------------------------------------------------
 
-    async def _need(self, need_id: int) -> NeedDoc | None:
-        """The need as the ranker sees it, if it is open (a funded or closed need has no matches)."""
-        rows = await fetch_all(queries.ranking_needs(self._pool, ids=[need_id]))
-        return need_doc(rows[0]) if rows and rows[0]["status"] == "open" else None
+    def _token(self, side: str, doc_id: int) -> Hashable:
+        """What a page of ``side``'s document was computed from (the other side's index)."""
+        other = "offers" if side == "needs" else "needs"
+        return date.today(), self._versions.model, getattr(self._versions, other), self._versions.of(side, doc_id)
 
-    async def _offer(self, offer_id: int) -> OfferDoc | None:
-        rows = await fetch_all(queries.ranking_offers(self._pool, ids=[offer_id]))
-        return offer_doc(rows[0]) if rows else None
+    async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None) -> Page[SuggestedOffer]:
+        """Eligible open offers for a need, best first; 404 for an unknown need."""
+        return await self._pages.get(
+            ("needs", need_id, limit, kind), self._token("needs", need_id),
+            lambda: self._offers_page(need_id, limit, kind),
+        )
 
-    async def offers_for_need(self, need_id: int, limit: int, kinds: Collection[str] | None = None) -> list[RankedOffer]:
-        """Eligible open offers for a need (read fresh: its remaining amount may have just changed)."""
-        need = await self._need(need_id)
-        return self.ranker.rank(need, self.offers, limit=limit, kinds=kinds) if need else []
+    async def _offers_page(self, need_id: int, limit: int, kind: str | None) -> Page[SuggestedOffer]:
+        async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
+            await get_need(conn, need_id)  # 404 for an unknown need
+            rows = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
+        if rows[0]["status"] != "open":  # a funded or closed need has no matches
+            return Page(items=[], next_cursor=None)
+        ranked = await self._engine(self._rank_offers, need_doc(rows[0]), limit, [kind] if kind else None)
+        async with self._db.connection() as conn:
+            offers = await get_offers(conn, [int(r.offer_id) for r in ranked])
+        items = [SuggestedOffer(r.score, offers[int(r.offer_id)], r.explanation) for r in ranked
+                 if int(r.offer_id) in offers]
+        return Page(items=items, next_cursor=None)
 
-    async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> list[RankedNeed]:
-        """Eligible open needs for an offer, among those passing the list filters."""
-        offer = await self._offer(offer_id)
-        if offer is None:
-            return []
+    def _rank_offers(self, need: NeedDoc, limit: int, kinds: Collection[str] | None) -> list[RankedOffer]:
+        return self.ranker.rank(need, self.offers, limit=limit, kinds=kinds)
+
+    async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> Page[SuggestedNeed]:
+        """Eligible open needs for an offer, among those passing the needs list's filters."""
+        return await self._pages.get(
+            ("offers", offer_id, limit, tuple(sorted(filters.items()))), self._token("offers", offer_id),
+            lambda: self._needs_page(offer_id, limit, filters),
+        )
+
+    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any]) -> Page[SuggestedNeed]:
+        async with self._db.connection() as conn:
+            await get_offer(conn, offer_id)
+            rows = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
+        ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), limit, filters)
+        async with self._db.connection() as conn:
+            needs = await get_needs(conn, [int(r.need_id) for r in ranked])
+        items = [SuggestedNeed(r.score, needs[int(r.need_id)], r.explanation) for r in ranked
+                 if int(r.need_id) in needs]
+        return Page(items=items, next_cursor=None)
+
+    def _rank_needs(self, offer: OfferDoc, limit: int, filters: dict[str, Any]) -> list[RankedNeed]:
         allowed = None
         if any(v is not None for v in filters.values()):
             allowed = {d.id for d in self.needs.needs if _passes(d, **filters)}
         return self.ranker.rank_needs(offer, self.needs, limit=limit, allowed_ids=allowed)
 
-    async def pair_score(self, need_id: int, offer_id: int) -> float | None:
-        """The ranker's score for one pair (recorded with a proposal); ``None`` when ineligible."""
-        need, offer = await self._need(need_id), await self._offer(offer_id)
-        if need is None or offer is None:
+    async def pair_score(self, conn: asyncpg.Connection, need_id: int, offer_id: int) -> float | None:
+        """The ranker's score for one pair (recorded with a proposal), read through the caller's
+        connection so that it sees what the caller just wrote; ``None`` when ineligible."""
+        needs = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
+        offers = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
+        if not needs or needs[0]["status"] != "open" or not offers:
             return None
+        return await self._engine(self._pair_score, need_doc(needs[0]), offer_doc(offers[0]))
+
+    def _pair_score(self, need: NeedDoc, offer: OfferDoc) -> float | None:
         ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1)
         return ranked[0].score if ranked else None
+
+
+def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list) -> set[int]:
+    """Open documents are (re-)indexed, closed, funded or exhausted ones leave the index;
+    returns the ids whose indexed document changed."""
+    docs = {d.id: d for d in open_docs}
+    moved = {i for i in ids if index.get(str(i)) != docs.get(str(i))}
+    gone = {str(i) for i in moved} - docs.keys()
+    if gone:
+        index.remove(gone)
+    index.upsert([docs[str(i)] for i in moved if str(i) in docs])
+    return moved
 
 
 def _passes(

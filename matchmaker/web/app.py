@@ -12,7 +12,7 @@ from litestar.di import Provide
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
-from matchmaker.db.pool import create_pool
+from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
 from matchmaker.db.server import resolve_dsn
 from matchmaker.events.controllers import EventController
@@ -25,18 +25,20 @@ from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
-from matchmaker.web.dependencies import provide_db
+from matchmaker.web.dependencies import provide_db, provide_ranking
 from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
 
 @get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON)
 async def health(state: State) -> Response[dict[str, str]]:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 (with ``Retry-After``) otherwise."""
     try:
-        await queries.ping(state.pool)
+        async with state.database.connection() as conn:
+            await queries.ping(conn)
     except Exception as exc:  # any failure to reach the database means "not ready"
-        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503,
+                        headers={"Retry-After": "1"})
     return Response({"status": "ok", "database": "ok", "version": matchmaker.__version__})
 
 
@@ -44,9 +46,9 @@ def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         dsn, server = await resolve_dsn(settings)
-        app.state.pool = await create_pool(dsn, settings.pool_size)
+        app.state.database = await Database.open(dsn, settings.pool_size, settings.pool_timeout)
         app.state.events = EventHub()
-        app.state.ranking = RankingService(app.state.pool, settings.data_dir / MODEL_FILE)
+        app.state.ranking = RankingService(app.state.database, settings.data_dir / MODEL_FILE)
         # Listen before loading, so that no change made meanwhile is missed.
         app.state.events.on_event(app.state.ranking.on_event)
         await app.state.events.start(dsn)
@@ -55,8 +57,8 @@ def _lifespan(settings: Settings):
             yield
         finally:
             await app.state.events.stop()
-            await app.state.ranking.settle()
-            await app.state.pool.close()
+            await app.state.ranking.close()
+            await app.state.database.close()
             del server  # the embedded server stops when its last handle goes
 
     return lifespan
@@ -70,7 +72,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
                         MatchController, EventController, StatsController, RankingController],
         lifespan=[_lifespan(settings)],
-        dependencies={"db": Provide(provide_db), "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
+        dependencies={"db": Provide(provide_db), "ranking": Provide(provide_ranking, sync_to_thread=False),
+                      "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),

@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: a connection inside one transaction per request."""
+"""Request-scoped dependencies: a connection inside one transaction per request, and the services."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from collections.abc import AsyncGenerator
 import asyncpg
 from litestar.datastructures import State
 
+from matchmaker.ranking.service import RankingService
+
 
 async def provide_db(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
-    """Commit when the handler succeeds, roll back when it raises: no half-written change."""
-    async with state.pool.acquire() as conn, conn.transaction():
+    """Commit when the handler succeeds, roll back when it raises: no half-written change.
+    The request's only pooled connection (a saturated pool answers 503 after a bounded wait)."""
+    async with state.database.connection() as conn, conn.transaction():
         yield conn
+
+
+def provide_ranking(state: State) -> RankingService:
+    return state.ranking

@@ -33,15 +33,17 @@ _MEANINGS = {
     409: "Conflicts with the resource's current state (e.g. a transition from the wrong status, "
          "or an amount beyond what remains).",
     422: "Invalid input: `errors` names each offending field.",
+    503: "Saturated or without its database: retry after the `Retry-After` header's seconds; nothing was changed.",
 }
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """The error responses of an operation; a malformed body (400) can reach any of them."""
+    """The error responses of an operation; a malformed body (400) and a saturated or
+    disconnected service (503) can reach any of them."""
     return {
         status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON, description=_MEANINGS[status],
                              generate_examples=False)
-        for status in sorted({400, *statuses})
+        for status in sorted({400, 503, *statuses})
     }
 
 

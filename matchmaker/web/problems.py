@@ -11,7 +11,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import MatchmakerError, Unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -44,7 +44,10 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
 
 
 def _domain_error(request: Request, exc: MatchmakerError) -> Response:
-    return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
@@ -81,6 +84,12 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     return response
 
 
+def _database_down(request: Request, exc: Exception) -> Response:
+    """The database went away (restart, outage): the client may retry; nothing was written."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return _domain_error(request, Unavailable("the database is unavailable; retry shortly"))
+
+
 def _database_error(request: Request, exc: asyncpg.PostgresError) -> Response:
     """Constraints are the last line of defence; a client hitting one still gets a 4xx."""
     field = getattr(exc, "column_name", None) or getattr(exc, "constraint_name", None) or "body"
@@ -102,6 +111,11 @@ EXCEPTION_HANDLERS = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     asyncpg.PostgresError: _database_error,
+    # Lost or refused connections, and a server shutting down or starting up.
+    asyncpg.PostgresConnectionError: _database_down,
+    asyncpg.CannotConnectNowError: _database_down,
+    asyncpg.AdminShutdownError: _database_down,
+    ConnectionError: _database_down,
     Exception: _unexpected,
 }
 

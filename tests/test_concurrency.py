@@ -1,0 +1,93 @@
+"""Many callers at once on a small pool: no request waits on a second connection, a saturated
+pool answers 503 with ``Retry-After`` instead of hanging, and ranked pages are reused until
+what they were computed from changes."""
+
+import asyncio
+import itertools
+
+import pytest
+
+from matchmaker.settings import Settings
+from tests.factories import need_body, offer_body
+from tests.test_matches import propose
+
+POOL = 2
+CALLERS = 4 * POOL
+
+
+@pytest.fixture
+def settings(dsn, tmp_path) -> Settings:
+    return Settings(database_url=dsn, data_dir=tmp_path, secret_key="test-secret-key-0123456789abcdef",
+                    token_minutes=60, pool_size=POOL, pool_timeout=0.5)
+
+
+async def _world(api, app, needs=CALLERS // 2, offers=2):
+    made_needs = [(await api.post("/api/v1/needs", as_user="state", json=need_body(title=f"Border need {i}"))).json()
+                  for i in range(needs)]
+    made_offers = [(await api.post("/api/v1/offers", as_user="donor", json=offer_body(title=f"Border offer {i}"))).json()
+                   for i in range(offers)]
+    await app.state.ranking.settle()
+    return made_needs, made_offers
+
+
+async def test_ranking_and_proposing_at_four_times_the_pool_size_all_finish(api, app):
+    needs, offers = await _world(api, app)
+    calls = []
+    for i in range(CALLERS):  # cold rankings of distinct needs and offers, and the same ones at once
+        calls.append(api.get(f"/api/v1/needs/{needs[i % len(needs)]['id']}/matches"))
+        calls.append(api.get(f"/api/v1/offers/{offers[i % len(offers)]['id']}/opportunities"))
+    pairs = list(itertools.product(needs, offers))[:CALLERS]
+    calls += [propose(api, need, offer, as_user="coordinator") for need, offer in pairs]
+    # Before requests took one connection each, this deadlocked: every request held one and waited for another.
+    responses = await asyncio.wait_for(asyncio.gather(*calls), timeout=60)
+    assert sorted({r.status_code for r in responses}) in ([200, 201], [200, 201, 503])
+    assert all(r.headers.get("retry-after") for r in responses if r.status_code == 503)
+    ranked = [r.json()["items"] for r in responses if r.request.method == "GET" and r.status_code == 200]
+    assert ranked and all(items for items in ranked)  # every need and offer here has an eligible partner
+    assert sum(r.status_code == 201 for r in responses) >= CALLERS // 2
+
+
+async def test_a_saturated_pool_answers_503_with_retry_after_and_recovers(api, app):
+    needs, _ = await _world(api, app, needs=1, offers=1)
+    pool = app.state.database.pool
+    held = [await pool.acquire() for _ in range(POOL)]
+    try:
+        for url, as_user in ((f"/api/v1/needs/{needs[0]['id']}/matches", "coordinator"), ("/api/v1/needs", "state"),
+                             ("/health", None)):
+            r = await asyncio.wait_for(api.get(url, as_user=as_user), timeout=10)
+            assert r.status_code == 503, (url, r.text)
+            assert int(r.headers["retry-after"]) >= 1
+        problem = (await api.get("/api/v1/needs")).json()
+        assert problem["status"] == 503 and "busy" in problem["detail"]
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    assert (await api.get(f"/api/v1/needs/{needs[0]['id']}/matches")).status_code == 200
+    assert (await api.get("/health", as_user=None)).status_code == 200
+
+
+async def test_a_ranked_page_is_reused_until_its_data_changes(api, app):
+    needs, offers = await _world(api, app, needs=1, offers=1)
+    ranking, need_id, offer_id = app.state.ranking, needs[0]["id"], offers[0]["id"]
+    first = await ranking.offers_for_need(need_id, 20)
+    assert await ranking.offers_for_need(need_id, 20) is first  # served again, not recomputed
+    opportunities = await ranking.needs_for_offer(offer_id, 20)
+    assert await ranking.needs_for_offer(offer_id, 20) is opportunities
+
+    # A proposal changes neither side's indexed document: the pages stay.
+    assert (await propose(api, needs[0], offers[0])).status_code == 201
+    await ranking.settle()
+    assert await ranking.offers_for_need(need_id, 20) is first
+    assert await ranking.needs_for_offer(offer_id, 20) is opportunities
+
+    # A change to the offer reaches both pages that show it.
+    r = await api.patch(f"/api/v1/offers/{offer_id}", as_user="donor", json={"title": "Renamed border offer"})
+    assert r.status_code == 200, r.text
+    await ranking.settle()
+    again = await ranking.offers_for_need(need_id, 20)
+    assert again is not first and again.items[0].offer.title == "Renamed border offer"
+    assert await ranking.needs_for_offer(offer_id, 20) is not opportunities
+    # A change to another need leaves this need's page alone (it ranks offers, not needs).
+    other = (await api.post("/api/v1/needs", as_user="state", json=need_body(title="Another need"))).json()
+    await ranking.settle()
+    assert other["id"] != need_id and await ranking.offers_for_need(need_id, 20) is again
