@@ -3,8 +3,10 @@
 For each size it prints the ranker's own figures (fit time and memory, in-process latency
 of ranking one need against every offer, from ``matchmaker.ranking.bench``), then loads the
 same synthetic offers into a fresh PostgreSQL, serves the API in a separate process and
-measures ``GET /api/v1/needs/{id}/matches`` (p50/p99) beside a plain PostgreSQL full-text
-query (``ts_rank``) over the same offers, the reference a search box would use.
+measures ``GET /api/v1/needs/{id}/matches`` (p50/p99) — the first view of each of many needs
+(ranked afresh, ``cold``) and a second view (the kept page, ``kept``) — beside a plain
+PostgreSQL full-text query (``ts_rank``) over the same offers, the reference a search box
+would use. ``python -m matchmaker.loadtest`` measures the service under concurrent load.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +33,7 @@ from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
 from matchmaker.db.migrate import migrate
 from matchmaker.db.queries import fetch_all, queries
-from matchmaker.db.server import ensure_database, start_embedded, with_database
+from matchmaker.db.server import ensure_database, release_embedded, start_embedded, with_database
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.ranking.bench import measure, synthetic_needs, synthetic_offers
@@ -51,8 +56,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _load(dsn: str, size: int) -> tuple[int, list[str]]:
-    """A fresh database with ``size`` synthetic offers, one need and a coordinator; returns (need id, queries)."""
+async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], list[str]]:
+    """A fresh database with ``size`` synthetic offers, ``needs`` needs and a coordinator;
+    returns (need ids, words to search for)."""
     conn = await asyncpg.connect(dsn)  # default codecs: COPY needs numeric's binary encoder
     try:
         await migrate(conn)
@@ -75,18 +81,19 @@ async def _load(dsn: str, size: int) -> tuple[int, list[str]]:
                 None, None, None,
             ))
         await conn.copy_records_to_table("offers", records=rows, columns=OFFER_COLUMNS)
-        need = synthetic_needs(1, seed=7)[0]
-        need_id = await queries.insert_need(
-            conn, organisation_id=state.id, reference=None, title=need.title[:300], description=need.description,
-            language=need.language or "en", country="SEN", gcm_objectives=list(need.gcm_objectives) or [11],
-            capacity_areas=list(need.capacity_areas), resource_types=["financial"], sectors=list(need.sectors),
-            amount=250_000, currency="USD", deadline=None,
-        )
+        need_ids = []
+        for i, need in enumerate(synthetic_needs(needs, seed=7)):
+            need_ids.append(await queries.insert_need(
+                conn, organisation_id=state.id, reference=None, title=need.title[:300], description=need.description,
+                language=need.language or "en", country="SEN" if i == 0 else need.countries[0],
+                gcm_objectives=list(need.gcm_objectives) or [11], capacity_areas=list(need.capacity_areas),
+                resource_types=sorted({"financial", *need.resource_types}), sectors=list(need.sectors),
+                amount=250_000, currency="USD", deadline=None,
+            ))
         words = [n.title.split()[-1] for n in synthetic_needs(50, seed=11)]
-        return need_id, words
+        return need_ids, words
     finally:
         await conn.close()
-
 
 
 async def _ts_rank(dsn: str, words: list[str], rounds: int) -> tuple[float, float]:
@@ -102,50 +109,79 @@ async def _ts_rank(dsn: str, words: list[str], rounds: int) -> tuple[float, floa
         await conn.close()
 
 
-def _endpoint(base: str, need_id: int, rounds: int) -> tuple[float, float]:
+def _endpoint(base: str, need_ids: list[int]) -> dict[str, float]:
+    """The first view of each need's matches (ranked afresh), then a second (kept page)."""
     with httpx.Client(base_url=base, timeout=30) as client:
         token = client.post("/api/v1/auth/token", json={"email": "bench@matchmaker.example", "password": PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        client.get(f"/api/v1/needs/{need_id}/matches", headers=headers)  # warm-up
-        latencies = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            response = client.get(f"/api/v1/needs/{need_id}/matches", headers=headers, params={"limit": 20})
-            latencies.append(time.perf_counter() - started)
-            response.raise_for_status()
-        return _percentiles(latencies)
+        client.get("/api/v1/me", headers=headers)  # warm-up: connection, token check
+        figures = {}
+        for view in ("cold", "kept"):
+            latencies = []
+            for need_id in need_ids:
+                started = time.perf_counter()
+                response = client.get(f"/api/v1/needs/{need_id}/matches", headers=headers, params={"limit": 20})
+                latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
+            figures[f"{view}_p50_ms"], figures[f"{view}_p99_ms"] = _percentiles(latencies)
+        return figures
 
 
-def http_figures(admin_dsn: str, size: int, rounds: int) -> dict[str, float]:
-    database = f"bench_{size}_{os.getpid()}"
-    asyncio.run(ensure_database(admin_dsn, database))
-    dsn = with_database(admin_dsn, database)
-    need_id, words = asyncio.run(_load(dsn, size))
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": dsn, "MATCHMAKER_DATA_DIR": tempfile.mkdtemp(prefix="mm-bench-")}
+@contextmanager
+def serving(dsn: str, workers: int = 1) -> Iterator[str]:
+    """``matchmaker serve`` on ``dsn`` in other processes, on a free port; yields its base URL."""
+    port, data_dir = _free_port(), tempfile.mkdtemp(prefix="mm-bench-")
+    env = {**os.environ, "DATABASE_URL": dsn, "MATCHMAKER_DATA_DIR": data_dir}
     server = subprocess.Popen(
-        [sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "matchmaker.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()
-        while True:
-            try:
-                if httpx.get(base + "/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while not _healthy(base):
             if server.poll() is not None or time.perf_counter() - started > 600:
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
-        startup = time.perf_counter() - started
-        p50, p99 = _endpoint(base, need_id, rounds)
-        ts50, ts99 = asyncio.run(_ts_rank(dsn, words, rounds))
+        yield base
     finally:
         server.terminate()
         server.wait(30)
-    return {"startup_s": startup, "http_p50_ms": p50, "http_p99_ms": p99, "ts_rank_p50_ms": ts50, "ts_rank_p99_ms": ts99}
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(base + "/health").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextmanager
+def embedded_server() -> Iterator[str]:
+    """A throw-away embedded PostgreSQL; yields its admin DSN."""
+    data_dir = Path(tempfile.mkdtemp(prefix="mm-bench-"))
+    server = start_embedded(data_dir)
+    try:
+        yield server.get_uri()
+    finally:
+        release_embedded(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def fresh_database(admin_dsn: str, name: str) -> str:
+    database = f"{name}_{os.getpid()}"
+    asyncio.run(ensure_database(admin_dsn, database))
+    return with_database(admin_dsn, database)
+
+
+def http_figures(admin_dsn: str, size: int, rounds: int) -> dict[str, float]:
+    dsn = fresh_database(admin_dsn, f"bench_{size}")
+    need_ids, words = asyncio.run(load_world(dsn, size, needs=rounds))
+    with serving(dsn) as base:
+        figures = _endpoint(base, need_ids)
+        figures["ts_rank_p50_ms"], figures["ts_rank_p99_ms"] = asyncio.run(_ts_rank(dsn, words, rounds))
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -155,17 +191,17 @@ def main(argv: list[str] | None = None) -> None:
                         help="sizes also measured through the HTTP endpoint")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args(argv)
+    columns = ("cold_p50_ms", "cold_p99_ms", "kept_p50_ms", "kept_p99_ms", "ts_rank_p50_ms", "ts_rank_p99_ms")
     print(f"{'offers':>7} {'fit s':>6} {'fit MB':>7} {'rank p50 ms':>12} {'rank p99 ms':>12} "
-          f"{'http p50 ms':>12} {'http p99 ms':>12} {'ts_rank p50':>12} {'ts_rank p99':>12}", flush=True)
-    server = None
-    if args.http_sizes:
-        server = start_embedded(Path(tempfile.mkdtemp(prefix="mm-bench-")))
-    for size in args.sizes:
-        ranker = measure(size, args.queries)
-        http = http_figures(server.get_uri(), size, args.queries) if server and size in args.http_sizes else {}
-        cells = [f"{http.get(k, float('nan')):>12.1f}" for k in ("http_p50_ms", "http_p99_ms", "ts_rank_p50_ms", "ts_rank_p99_ms")]
-        print(f"{size:>7} {ranker['fit_s']:>6.1f} {ranker['fit_peak_mb']:>7.0f} {ranker['rank_p50_ms']:>12.1f} "
-              f"{ranker['rank_p99_ms']:>12.1f} " + " ".join(cells), flush=True)
+          + " ".join(f"{c.removesuffix('_ms').replace('_', ' '):>12}" for c in columns), flush=True)
+    with ExitStack() as stack:
+        admin_dsn = stack.enter_context(embedded_server()) if args.http_sizes else None
+        for size in args.sizes:
+            ranker = measure(size, args.queries)
+            http = http_figures(admin_dsn, size, args.queries) if admin_dsn and size in args.http_sizes else {}
+            cells = [f"{http.get(k, float('nan')):>12.1f}" for k in columns]
+            print(f"{size:>7} {ranker['fit_s']:>6.1f} {ranker['fit_peak_mb']:>7.0f} {ranker['rank_p50_ms']:>12.1f} "
+                  f"{ranker['rank_p99_ms']:>12.1f} " + " ".join(cells), flush=True)
 
 
 if __name__ == "__main__":

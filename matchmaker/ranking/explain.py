@@ -270,6 +270,14 @@ def build(
 def top_k(scores: np.ndarray, mask: np.ndarray, limit: int) -> np.ndarray:
     """Indices of the ``limit`` best eligible scores, best first (ties by position)."""
     candidates = np.flatnonzero(mask)
-    if len(candidates) > limit:
-        candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
-    return candidates[np.lexsort((candidates, -scores[candidates]))]
+    return candidates[best(scores[candidates], limit)]
+
+
+def best(scores: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the ``limit`` best scores, best first, ties by position, also at the cut:
+    which of several equal scores make the page depends on nothing but their order."""
+    picks = np.arange(len(scores))
+    if len(scores) > limit:
+        cut = np.partition(-scores, limit - 1)[limit - 1]
+        picks = np.flatnonzero(-scores <= cut)  # as good as the last one kept, ties included
+    return picks[np.lexsort((picks, -scores[picks]))][:limit]

@@ -32,6 +32,7 @@ from matchmaker.ranking.explain import (
     BLOCKS,
     RankedNeed,
     RankedOffer,
+    best,
     build,
     need_facts,
     top_k,
@@ -320,7 +321,7 @@ class MatchRanker(BaseEstimator):
                 h_num, h_den = h_num * known, h_den * known
             num, den = num + h_num, den + h_den
         scores = num / np.maximum(den, self.min_evidence)
-        return one, found.rows, Scored(scores[None, :], declared, history), _best(scores, limit)
+        return one, found.rows, Scored(scores[None, :], declared, history), best(scores, limit)
 
     def _rank_scan(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
@@ -387,12 +388,6 @@ class MatchRanker(BaseEstimator):
         for name, weight in zip(self.feature_names_, self.weights_):
             out[self.feature_blocks_[name]] += float(weight)
         return out
-
-
-def _best(scores: np.ndarray, limit: int) -> np.ndarray:
-    """``top_k`` of every position (ties by position, so in index order)."""
-    picks = np.argpartition(-scores, limit - 1)[:limit] if len(scores) > limit else np.arange(len(scores))
-    return picks[np.lexsort((picks, -scores[picks]))]
 
 
 def _evidence(

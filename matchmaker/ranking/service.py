@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import numpy as np
 
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all, queries
@@ -120,17 +121,14 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
 
 
 class _Versions:
-    """Counters that move when what a ranked page was computed from changes: the model, each
-    index, and each need or offer (a page also shows its own side's fields)."""
+    """Counters that move when what a page was computed from changes: the model, and the
+    page's own need or offer (a page shows its fields)."""
 
     def __init__(self) -> None:
-        self.model = self.needs = self.offers = 0
+        self.model = 0
         self._documents: dict[tuple[str, int], int] = {}
 
     def changed(self, side: str, ids: Collection[int]) -> None:
-        if not ids:
-            return
-        setattr(self, side, getattr(self, side) + 1)
         for i in ids:
             self._documents[side, i] = self._documents.get((side, i), 0) + 1
 
@@ -146,7 +144,12 @@ class RankingService:
         self._model_path = model_path
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
         self._versions = _Versions()
-        self._pages: PageCache[Page[Any]] = PageCache(CACHED_PAGES)
+        # Offers ranked for a need, keyed (need id, limit, kind); needs ranked for an offer,
+        # keyed (offer id, limit, filters).
+        self._offer_pages: PageCache[Page[SuggestedOffer]] = PageCache(
+            CACHED_PAGES, lambda page: frozenset(item.offer.id for item in page.items))
+        self._need_pages: PageCache[Page[SuggestedNeed]] = PageCache(
+            CACHED_PAGES, lambda page: frozenset(item.need.id for item in page.items))
         # Changes are applied in the order they were announced, by one task, in batches.
         self._changes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._follower: asyncio.Task[None] | None = None
@@ -168,6 +171,8 @@ class RankingService:
             offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(conn, ids=None))]
         await self._engine(self._build, records, decisions, needs, offers)
         self._versions.model += 1
+        self._offer_pages.clear()
+        self._need_pages.clear()
 
     def _build(self, records: list[FundingRecord], decisions: list[Decision], needs: list[NeedDoc],
                offers: list[OfferDoc]) -> None:
@@ -236,24 +241,48 @@ class RankingService:
             offer_rows = await fetch_all(queries.ranking_offers(conn, ids=sorted(offer_ids))) if offer_ids else []
         needs = [need_doc(r) for r in need_rows if r["status"] == "open"]
         offers = [offer_doc(r) for r in offer_rows if r["status"] == "open"]
-        moved_needs = await self._engine(_apply, self.needs, need_ids, needs)
-        moved_offers = await self._engine(_apply, self.offers, offer_ids, offers)
         # A need or offer changed by its owner may differ in fields pages show but the ranker
-        # does not read: their pages go stale too.
-        self._versions.changed("needs", moved_needs | named["need"])
-        self._versions.changed("offers", moved_offers | named["offer"])
+        # does not read: its pages go stale too.
+        changed_needs = await self._engine(_apply, self.needs, need_ids, needs) | named["need"]
+        changed_offers = await self._engine(_apply, self.offers, offer_ids, offers) | named["offer"]
+        self._versions.changed("needs", changed_needs)
+        self._versions.changed("offers", changed_offers)
+        if changed_offers:
+            entering = await self._engine(self._offers_entering, [d for d in offers if int(d.id) in changed_offers])
+            self._offer_pages.judge(functools.partial(_offer_page_stale, changed_offers, entering))
+        if changed_needs:
+            ranked = {key[0] for key in self._need_pages.keys()}
+            entering = await self._engine(self._needs_entering, [d for d in needs if int(d.id) in changed_needs], ranked)
+            self._need_pages.judge(functools.partial(_need_page_stale, changed_needs, ranked, entering))
+
+    def _offers_entering(self, offers: list[OfferDoc]) -> dict[int, list[tuple[OfferDoc, float]]]:
+        """For each open need, the changed offers now eligible for it, with their scores."""
+        needs = self.needs.docs
+        entering: dict[int, list[tuple[OfferDoc, float]]] = {int(need.id): [] for need in needs}
+        if offers and needs:
+            scores = self.ranker.score(self.needs, OfferIndex(offers, self.history, self.ranker.encoder_))
+            for i, j in zip(*np.nonzero(np.isfinite(scores))):
+                entering[int(needs[i].id)].append((offers[j], float(scores[i, j])))
+        return entering
+
+    def _needs_entering(self, needs: list[NeedDoc], offer_ids: set[int]) -> dict[int, list[tuple[NeedDoc, float]]]:
+        """For each offer with a kept page, the changed needs now eligible for it, with their scores."""
+        allowed, entering = [str(i) for i in offer_ids], {}
+        for need in needs if allowed else ():
+            for offer_id, score in self.ranker.shortlist(need, self.offers, limit=len(allowed), allowed_ids=allowed):
+                entering.setdefault(int(offer_id), []).append((need, score))
+        return entering
 
     # -- ranking -------------------------------------------------------------------------------
 
     def _token(self, side: str, doc_id: int) -> Hashable:
-        """What a page of ``side``'s document was computed from (the other side's index)."""
-        other = "offers" if side == "needs" else "needs"
-        return date.today(), self._versions.model, getattr(self._versions, other), self._versions.of(side, doc_id)
+        """What a page of ``side``'s document was computed from, but the other side (judged)."""
+        return date.today(), self._versions.model, self._versions.of(side, doc_id)
 
     async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None) -> Page[SuggestedOffer]:
         """Eligible open offers for a need, best first; 404 for an unknown need."""
-        return await self._pages.get(
-            ("needs", need_id, limit, kind), self._token("needs", need_id),
+        return await self._offer_pages.get(
+            (need_id, limit, kind), self._token("needs", need_id),
             lambda: self._offers_page(need_id, limit, kind),
         )
 
@@ -275,8 +304,8 @@ class RankingService:
 
     async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> Page[SuggestedNeed]:
         """Eligible open needs for an offer, among those passing the needs list's filters."""
-        return await self._pages.get(
-            ("offers", offer_id, limit, tuple(sorted(filters.items()))), self._token("offers", offer_id),
+        return await self._need_pages.get(
+            (offer_id, limit, tuple(sorted(filters.items()))), self._token("offers", offer_id),
             lambda: self._needs_page(offer_id, limit, filters),
         )
 
@@ -321,6 +350,37 @@ def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list)
         index.remove(gone)
     index.upsert([docs[str(i)] for i in moved if str(i) in docs])
     return moved
+
+
+# Scores on a page are sums of explained contributions; the scores judged against them come
+# from the ordering arithmetic. They agree to float rounding: judge with a margin.
+_MARGIN = 1e-4
+
+
+def _enters(page: Page[Any], limit: int, score: float) -> bool:
+    return len(page.items) < limit or score >= page.items[-1].score - _MARGIN
+
+
+def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc, float]]],
+                      key: Hashable, page: Page[SuggestedOffer], ids: frozenset[int]) -> bool:
+    """Whether changed offers alter a need's page: one is on it, or now scores onto it
+    (pages of needs not open in the index go too: closed ones cost nothing to recompute)."""
+    need_id, limit, kind = key
+    if ids & changed or need_id not in entering:
+        return True
+    return any((kind is None or offer.funder_kind == kind) and _enters(page, limit, score)
+               for offer, score in entering.get(need_id, ()))
+
+
+def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, list[tuple[NeedDoc, float]]],
+                     key: Hashable, page: Page[SuggestedNeed], ids: frozenset[int]) -> bool:
+    """Whether changed needs alter an offer's page: one is on it, or now scores onto it
+    (pages of offers not scored against the change, kept since, go too)."""
+    offer_id, limit, filters = key
+    if ids & changed or offer_id not in ranked:
+        return True
+    return any(_passes(need, **dict(filters)) and _enters(page, limit, score)
+               for need, score in entering.get(offer_id, ()))
 
 
 def _passes(

@@ -47,3 +47,9 @@ from offers, websearch_to_tsquery('simple', :q) as query
 where status = 'open' and search @@ query
 order by rank desc
 limit :lim;
+
+-- name: bench_proposable_offers(lim)
+-- The load benchmark's targets for proposals: open offers with financial support to spare.
+select id from offers
+where status = 'open' and 'financial' = any(resource_types) and budget - committed >= 100000
+order by id limit :lim;
