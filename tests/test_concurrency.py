@@ -86,7 +86,7 @@ async def test_a_ranked_page_is_reused_until_its_data_changes(api, app):
     assert r.status_code == 200, r.text
     await ranking.settle()
     again = await ranking.offers_for_need(need_id, 20)
-    assert again is not first and again.items[0].offer.title == "Renamed border offer"
+    assert again is not first and again.page.items[0].offer.title == "Renamed border offer"
     assert await ranking.needs_for_offer(offer_id, 20) is not opportunities
     # A change to another need leaves this need's page alone (it ranks offers, not needs).
     other = (await api.post("/api/v1/needs", as_user="state", json=need_body(title="Another need"))).json()
@@ -135,6 +135,7 @@ async def test_kept_pages_always_equal_fresh_ones_through_a_run_of_changes(api, 
 def _same(kept, fresh, side):
     """The same documents in the same order, as they stand now, with the same scores (to float
     rounding: the scores of one pair computed beside different others differ in the 8th digit)."""
-    assert [(getattr(i, side).id, getattr(i, side).committed) for i in kept.items] == \
-           [(getattr(i, side).id, getattr(i, side).committed) for i in fresh.items]
-    assert [i.score for i in kept.items] == pytest.approx([i.score for i in fresh.items], abs=1e-6)
+    kept, fresh = kept.page.items, fresh.page.items
+    assert [(getattr(i, side).id, getattr(i, side).committed) for i in kept] == \
+           [(getattr(i, side).id, getattr(i, side).committed) for i in fresh]
+    assert [i.score for i in kept] == pytest.approx([i.score for i in fresh], abs=1e-6)

@@ -24,6 +24,12 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Requests change no session state (no SET, LISTEN, cursors or session locks) and asyncpg
+    rolls back a transaction left open, so a released connection needs no reset query: one
+    round trip less per request."""
+
+
 class Database:
     """A worker's pool, handing out one connection at a time with a bounded wait."""
 
@@ -33,7 +39,7 @@ class Database:
 
     @classmethod
     async def open(cls, dsn: str, size: int, acquire_timeout: float) -> Database:
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, init=init_connection)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, init=init_connection, reset=_keep_session)
         return cls(pool, acquire_timeout)
 
     @asynccontextmanager

@@ -1,8 +1,9 @@
 """The load: one kind of user per scenario, all at once, against a running Matchmaker.
 
-Each scenario has its own users looping without pause, so its throughput shows how fast
-the service answers it while every other scenario runs too; ``/health`` is the ceiling.
-``matchmaker.loadtest`` passes the token and the ids to use in the environment. A 503 with
+Each scenario has its own users looping without pause, so its throughput shows how fast the
+service answers it; ``/health`` is the ceiling. ``matchmaker.loadtest`` runs them one at a
+time, then all at once (writers then pause between pairs: ``MATCHMAKER_LOAD_WRITE_PAUSE``),
+and passes the token and the ids to use in the environment. A 503 with
 ``Retry-After`` is counted apart from other failures (it is the answer expected of a
 saturated service); anything else but a 2xx is an error.
 """
@@ -19,6 +20,7 @@ from locust.contrib.fasthttp import FastHttpUser
 WORLD = json.loads(os.environ.get("MATCHMAKER_LOAD_WORLD", "{}"))
 HEADERS = {"Authorization": f"Bearer {WORLD.get('token', '')}"}
 USERS_EACH = int(os.environ.get("MATCHMAKER_LOAD_USERS_EACH", "1"))
+WRITE_PAUSE_SECONDS = float(os.environ.get("MATCHMAKER_LOAD_WRITE_PAUSE", "0"))
 _views = itertools.count()
 _pairs = itertools.count()
 
@@ -58,7 +60,7 @@ class RankedMatches(_Scenario):
 class RankedOpportunities(_Scenario):
     @task
     def opportunities(self) -> None:
-        offer = WORLD["offers"][next(_views) % len(WORLD["offers"])]
+        offer = WORLD["browsed_offers"][next(_views) % len(WORLD["browsed_offers"])]
         self._get(f"/api/v1/offers/{offer}/opportunities", "ranked opportunities", limit=20)
 
 
@@ -76,6 +78,8 @@ class FullText(_Scenario):
 
 
 class ProposeApprove(_Scenario):
+    wait_time = constant(WRITE_PAUSE_SECONDS)
+
     @task
     def propose_and_approve(self) -> None:
         i = next(_pairs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
@@ -28,9 +28,9 @@ class RankingController(Controller):
     async def matches(
         self, need_id: Id, ranking: NamedDependency[RankingService],
         kind: FromQuery[OrganisationKind | None] = None, limit: Limit = 20,
-    ) -> Page[SuggestedOffer]:
+    ) -> Response[Page[SuggestedOffer]]:
         """Eligible open offers for a need, best first, each with the evidence behind its score."""
-        return await ranking.offers_for_need(need_id, limit, kind)
+        return _json((await ranking.offers_for_need(need_id, limit, kind)).body)
 
     @get("/offers/{offer_id:int}/opportunities", operation_id="RankNeedsForOffer", responses=problems(401, 404, 422))
     async def opportunities(
@@ -38,9 +38,15 @@ class RankingController(Controller):
         country: CountryFilter = None, region: RegionFilter = None, gcm_objective: ObjectiveFilter = None,
         capacity_area: FromQuery[CapacityArea | None] = None, resource_type: FromQuery[ResourceType | None] = None,
         limit: Limit = 20,
-    ) -> Page[SuggestedNeed]:
+    ) -> Response[Page[SuggestedNeed]]:
         """Eligible open needs for an offer, best first, with the needs list's filters."""
-        return await ranking.needs_for_offer(
+        kept = await ranking.needs_for_offer(
             offer_id, limit, country=country, region=region, gcm_objective=gcm_objective,
             capacity_area=capacity_area, resource_type=resource_type,
         )
+        return _json(kept.body)
+
+
+def _json(body: bytes) -> Response:
+    """A kept page's body, sent as encoded when it was ranked."""
+    return Response(content=body, media_type=MediaType.JSON)

@@ -24,10 +24,11 @@ from collections.abc import Callable, Collection, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import asyncpg
 import numpy as np
+from litestar.serialization import encode_json
 
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all, queries
@@ -120,6 +121,18 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
     return model
 
 
+class RankedPage(NamedTuple, Generic[T]):
+    """A ranked page and its JSON body, encoded once however often it is served."""
+
+    page: Page[T]
+    body: bytes
+
+    @classmethod
+    def of(cls, items: list[T]) -> RankedPage[T]:
+        page = Page(items=items, next_cursor=None)
+        return cls(page, encode_json(page))
+
+
 class _Versions:
     """Counters that move when what a page was computed from changes: the model, and the
     page's own need or offer (a page shows its fields)."""
@@ -146,10 +159,10 @@ class RankingService:
         self._versions = _Versions()
         # Offers ranked for a need, keyed (need id, limit, kind); needs ranked for an offer,
         # keyed (offer id, limit, filters).
-        self._offer_pages: PageCache[Page[SuggestedOffer]] = PageCache(
-            CACHED_PAGES, lambda page: frozenset(item.offer.id for item in page.items))
-        self._need_pages: PageCache[Page[SuggestedNeed]] = PageCache(
-            CACHED_PAGES, lambda page: frozenset(item.need.id for item in page.items))
+        self._offer_pages: PageCache[RankedPage[SuggestedOffer]] = PageCache(
+            CACHED_PAGES, lambda kept: frozenset(item.offer.id for item in kept.page.items))
+        self._need_pages: PageCache[RankedPage[SuggestedNeed]] = PageCache(
+            CACHED_PAGES, lambda kept: frozenset(item.need.id for item in kept.page.items))
         # Changes are applied in the order they were announced, by one task, in batches.
         self._changes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._follower: asyncio.Task[None] | None = None
@@ -279,37 +292,37 @@ class RankingService:
         """What a page of ``side``'s document was computed from, but the other side (judged)."""
         return date.today(), self._versions.model, self._versions.of(side, doc_id)
 
-    async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None) -> Page[SuggestedOffer]:
+    async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None) -> RankedPage[SuggestedOffer]:
         """Eligible open offers for a need, best first; 404 for an unknown need."""
         return await self._offer_pages.get(
             (need_id, limit, kind), self._token("needs", need_id),
             lambda: self._offers_page(need_id, limit, kind),
         )
 
-    async def _offers_page(self, need_id: int, limit: int, kind: str | None) -> Page[SuggestedOffer]:
+    async def _offers_page(self, need_id: int, limit: int, kind: str | None) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
             await get_need(conn, need_id)  # 404 for an unknown need
             rows = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
         if rows[0]["status"] != "open":  # a funded or closed need has no matches
-            return Page(items=[], next_cursor=None)
+            return RankedPage.of([])
         ranked = await self._engine(self._rank_offers, need_doc(rows[0]), limit, [kind] if kind else None)
         async with self._db.connection() as conn:
             offers = await get_offers(conn, [int(r.offer_id) for r in ranked])
         items = [SuggestedOffer(r.score, offers[int(r.offer_id)], r.explanation) for r in ranked
                  if int(r.offer_id) in offers]
-        return Page(items=items, next_cursor=None)
+        return RankedPage.of(items)
 
     def _rank_offers(self, need: NeedDoc, limit: int, kinds: Collection[str] | None) -> list[RankedOffer]:
         return self.ranker.rank(need, self.offers, limit=limit, kinds=kinds)
 
-    async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> Page[SuggestedNeed]:
+    async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> RankedPage[SuggestedNeed]:
         """Eligible open needs for an offer, among those passing the needs list's filters."""
         return await self._need_pages.get(
             (offer_id, limit, tuple(sorted(filters.items()))), self._token("offers", offer_id),
             lambda: self._needs_page(offer_id, limit, filters),
         )
 
-    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any]) -> Page[SuggestedNeed]:
+    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any]) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
             await get_offer(conn, offer_id)
             rows = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
@@ -318,7 +331,7 @@ class RankingService:
             needs = await get_needs(conn, [int(r.need_id) for r in ranked])
         items = [SuggestedNeed(r.score, needs[int(r.need_id)], r.explanation) for r in ranked
                  if int(r.need_id) in needs]
-        return Page(items=items, next_cursor=None)
+        return RankedPage.of(items)
 
     def _rank_needs(self, offer: OfferDoc, limit: int, filters: dict[str, Any]) -> list[RankedNeed]:
         allowed = None
@@ -357,29 +370,30 @@ def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list)
 _MARGIN = 1e-4
 
 
-def _enters(page: Page[Any], limit: int, score: float) -> bool:
-    return len(page.items) < limit or score >= page.items[-1].score - _MARGIN
+def _enters(kept: RankedPage[Any], limit: int, score: float) -> bool:
+    items = kept.page.items
+    return len(items) < limit or score >= items[-1].score - _MARGIN
 
 
 def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc, float]]],
-                      key: Hashable, page: Page[SuggestedOffer], ids: frozenset[int]) -> bool:
+                      key: Hashable, kept: RankedPage[SuggestedOffer], ids: frozenset[int]) -> bool:
     """Whether changed offers alter a need's page: one is on it, or now scores onto it
     (pages of needs not open in the index go too: closed ones cost nothing to recompute)."""
     need_id, limit, kind = key
     if ids & changed or need_id not in entering:
         return True
-    return any((kind is None or offer.funder_kind == kind) and _enters(page, limit, score)
+    return any((kind is None or offer.funder_kind == kind) and _enters(kept, limit, score)
                for offer, score in entering.get(need_id, ()))
 
 
 def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, list[tuple[NeedDoc, float]]],
-                     key: Hashable, page: Page[SuggestedNeed], ids: frozenset[int]) -> bool:
+                     key: Hashable, kept: RankedPage[SuggestedNeed], ids: frozenset[int]) -> bool:
     """Whether changed needs alter an offer's page: one is on it, or now scores onto it
     (pages of offers not scored against the change, kept since, go too)."""
     offer_id, limit, filters = key
     if ids & changed or offer_id not in ranked:
         return True
-    return any(_passes(need, **dict(filters)) and _enters(page, limit, score)
+    return any(_passes(need, **dict(filters)) and _enters(kept, limit, score)
                for need, score in entering.get(offer_id, ()))
 
 

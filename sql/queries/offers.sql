@@ -39,14 +39,18 @@ select o.id, o.organisation_id, o.organisation_kind, o.origin_country, o.referen
        o.global, o.budget, o.currency, o.committed, o.remaining, o.budget_usd, o.min_amount, o.max_amount,
        o.deadline, o.status, o.created_at, o.updated_at
 from offers_read o
-left join countries c on c.alpha3 = :country
 where (:organisation_id::bigint is null or o.organisation_id = :organisation_id)
   and (:kind::text is null or o.organisation_kind = :kind)
-  and (:country::text is null or o.global or :country = any(o.countries) or c.region = any(o.regions)
-       or o.origin_country = :country)
-  and (:region::text is null or o.global or :region = any(o.regions)
-       or exists (select 1 from countries rc where rc.alpha3 = any(o.countries)
-                  and :region in (rc.region, rc.sub_region, rc.intermediate_region)))
+  and (:country::text is null or o.global or :country = any(o.countries) or o.origin_country = :country
+       or o.regions && (select array[c.region, c.sub_region, c.intermediate_region]
+                        from countries c where c.alpha3 = :country))
+  -- A region takes the offers for any place in it, or for a wider region holding it
+  -- (both: the names of every level of the countries in it).
+  and (:region::text is null or o.global
+       or o.regions && array(select unnest(array[r.region, r.sub_region, r.intermediate_region])
+                             from countries r where :region in (r.region, r.sub_region, r.intermediate_region))
+       or o.countries && array(select r.alpha3 from countries r
+                               where :region in (r.region, r.sub_region, r.intermediate_region)))
   and (:gcm_objective::smallint is null or :gcm_objective = any(o.gcm_objectives))
   and (:capacity_area::text is null or :capacity_area = any(o.capacity_areas))
   and (:resource_type::text is null or :resource_type = any(o.resource_types))
