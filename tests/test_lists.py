@@ -94,3 +94,23 @@ async def test_offer_filters_by_where_money_may_be_spent(api):
     assert await ids(country="MEX") == sorted([world["id"], mexico["id"]])
     assert await ids(region="Americas") == sorted([world["id"], mexico["id"]])
     assert await ids(kind="diaspora_organisation") == [diaspora["id"]]
+
+
+async def test_an_offer_for_a_region_is_found_from_any_region_inside_it(api):
+    """An offer for all of Africa may be spent in Western Africa: filtering by the sub-region,
+    by a country in it or by the region finds it, as it finds an offer naming a country there."""
+    africa = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=["Africa"]))).json()
+    senegal = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=[], countries=["SEN"]))).json()
+    kenya = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=[], countries=["KEN"]))).json()
+    americas = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=["Americas"]))).json()
+
+    async def ids(**params):
+        r = await api.get("/api/v1/offers", params=params)
+        assert r.status_code == 200, r.text
+        return sorted(o["id"] for o in r.json()["items"])
+
+    assert await ids(region="Western Africa") == sorted([africa["id"], senegal["id"]])
+    assert await ids(region="Sub-Saharan Africa") == sorted([africa["id"], senegal["id"], kenya["id"]])
+    assert await ids(region="Africa") == sorted([africa["id"], senegal["id"], kenya["id"]])
+    assert await ids(country="SEN") == sorted([africa["id"], senegal["id"]])
+    assert await ids(region="Americas") == [americas["id"]]
