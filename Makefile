@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench evaluate clean
+.PHONY: install run test bench loadtest evaluate clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ test: install
 
 bench: install
 	$(BIN)/python -m matchmaker.bench
+
+loadtest: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m matchmaker.loadtest
 
 evaluate: install
 	$(BIN)/matchmaker evaluate --train ../shared/bench/iati/train.csv --test ../shared/bench/iati/test.csv

@@ -76,6 +76,25 @@ def admin_dsn() -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+async def populate(conn: asyncpg.Connection) -> dict[str, dict[str, int]]:
+    """Migrate a fresh database and create the small world in it; returns the ids."""
+    await migrate(conn)
+    orgs = {}
+    for key, (kind, country, origin) in ORGANISATIONS.items():
+        org = await create_organisation(
+            conn, OrganisationCreate(name=f"Test {key}", kind=kind, country=country, origin_country=origin)
+        )
+        orgs[key] = org.id
+    users = {}
+    for key, (role, org) in USERS.items():
+        user = await create_user(
+            conn, UserCreate(email=f"{key}@test.example", password=PASSWORD, role=role,
+                             organisation_id=orgs[org] if org else None)
+        )
+        users[key] = user.id
+    return {"organisations": orgs, "users": users}
+
+
 @pytest_asyncio.fixture(scope="session")
 async def world(admin_dsn: str) -> dict[str, dict[str, int]]:
     """Create and migrate the template database; returns the ids of its organisations and users."""
@@ -83,23 +102,9 @@ async def world(admin_dsn: str) -> dict[str, dict[str, int]]:
     await create_database(admin_dsn, TEMPLATE)
     conn = await connect(with_database(admin_dsn, TEMPLATE))
     try:
-        await migrate(conn)
-        orgs = {}
-        for key, (kind, country, origin) in ORGANISATIONS.items():
-            org = await create_organisation(
-                conn, OrganisationCreate(name=f"Test {key}", kind=kind, country=country, origin_country=origin)
-            )
-            orgs[key] = org.id
-        users = {}
-        for key, (role, org) in USERS.items():
-            user = await create_user(
-                conn, UserCreate(email=f"{key}@test.example", password=PASSWORD, role=role,
-                                 organisation_id=orgs[org] if org else None)
-            )
-            users[key] = user.id
+        return await populate(conn)
     finally:
         await conn.close()
-    return {"organisations": orgs, "users": users}
 
 
 @pytest_asyncio.fixture

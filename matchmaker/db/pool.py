@@ -50,6 +50,8 @@ class Database:
             conn = await self.pool.acquire(timeout=None if wait else self.acquire_timeout)
         except asyncio.TimeoutError:
             raise Unavailable("every database connection is busy; retry shortly") from None
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
+            raise Unavailable("the database is unavailable; retry shortly") from exc
         try:
             yield conn
         finally:

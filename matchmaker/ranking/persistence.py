@@ -8,8 +8,12 @@ so a tampered file cannot run code.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from importlib.resources import files
@@ -48,8 +52,35 @@ def _environment() -> dict[str, Any]:
 
 
 def save_model(model: MatchRanker, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
-    """Write the fitted model and its metadata (plus versions and glossary hash) to ``path``."""
-    sio.dump({"model": model, "metadata": {**(metadata or {}), **_environment()}}, path)
+    """Write the fitted model and its metadata (plus versions and glossary hash) to ``path``,
+    atomically: a reader, or a process killed mid-write, sees the old file or the new one,
+    never a part of one."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        sio.dump({"model": model, "metadata": {**(metadata or {}), **_environment()}}, temporary)
+        with temporary.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a crash
+    finally:
+        os.close(directory)
+
+
+@contextmanager
+def exclusive(path: str | Path) -> Iterator[None]:
+    """Hold a lock beside ``path`` (one process at a time fits and saves the model there;
+    the others wait, then load what it saved)."""
+    with Path(path).with_name(Path(path).name + ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def load_model(path: str | Path) -> tuple[MatchRanker, dict[str, Any]]:

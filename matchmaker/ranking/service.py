@@ -40,7 +40,7 @@ from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.model import MatchRanker
 from matchmaker.ranking.pages import PageCache
-from matchmaker.ranking.persistence import UntrustedModelError, load_model, save_model
+from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
 from matchmaker.schemas import Page
 
@@ -105,20 +105,23 @@ def data_reference(records: list[FundingRecord], decisions: list[Decision]) -> s
 
 
 def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decision]) -> MatchRanker:
-    """The model saved at ``path`` if it was fitted on this very data, else a new fit (saved there)."""
+    """The model saved at ``path`` if it was fitted on this very data, else a new fit (saved
+    there). One process fits at a time; an unreadable file counts as no file."""
     reference = data_reference(records, decisions)
-    if path.exists():
-        try:
-            model, metadata = load_model(path)
-            if metadata.get("data_reference") == reference:
-                return model
-        except (UntrustedModelError, ValueError, OSError) as exc:
-            log.warning("ignoring the saved ranker at %s: %s", path, exc)
-    model = MatchRanker().fit(records, decisions)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_model(model, path, {"data_reference": reference, "records": len(records), "decisions": len(decisions),
-                             "training": model.training_})
-    return model
+    with exclusive(path):
+        if path.exists():
+            try:
+                model, metadata = load_model(path)
+                if metadata.get("data_reference") == reference:
+                    return model
+            except Exception as exc:  # damaged, untrusted or from another version: refit
+                log.warning("ignoring the saved ranker at %s (%s: %s); fitting a new one", path,
+                            type(exc).__name__, exc)
+        model = MatchRanker().fit(records, decisions)
+        save_model(model, path, {"data_reference": reference, "records": len(records),
+                                 "decisions": len(decisions), "training": model.training_})
+        return model
 
 
 class RankedPage(NamedTuple, Generic[T]):

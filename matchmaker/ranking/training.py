@@ -8,6 +8,7 @@ to reload it (no restart).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import asyncpg
@@ -19,8 +20,10 @@ from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.learning import combine
 from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.persistence import load_model, save_model
+from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.service import data_reference, load_training_data
+
+log = logging.getLogger(__name__)
 
 
 def decision_auc(model: MatchRanker, records: list[FundingRecord], decisions: list[Decision]) -> float | None:
@@ -47,7 +50,10 @@ async def train(conn: asyncpg.Connection, model_path: Path) -> str:
     records, decisions = await load_training_data(conn)
     before = None
     if model_path.exists():
-        before, _ = load_model(model_path)
+        try:
+            before, _ = load_model(model_path)
+        except Exception as exc:  # a damaged file is replaced below
+            log.warning("the saved ranker at %s cannot be read (%s); it will be replaced", model_path, exc)
     after = MatchRanker().fit(records, decisions)
     lines = [
         f"training data: {len(records)} funding records, {len(decisions)} decisions "
@@ -58,8 +64,9 @@ async def train(conn: asyncpg.Connection, model_path: Path) -> str:
         lines.append(_line("before", before, records, decisions, None))
     lines.append(_line("after", after, records, decisions, after.training_.get("mrr_fitted")))
     lines.append("block weights: " + ", ".join(f"{b} {w:.3f}" for b, w in after.block_weights().items()))
-    save_model(after, model_path, {"data_reference": data_reference(records, decisions), "records": len(records),
-                                   "decisions": len(decisions), "training": after.training_})
+    with exclusive(model_path):
+        save_model(after, model_path, {"data_reference": data_reference(records, decisions),
+                                       "records": len(records), "decisions": len(decisions), "training": after.training_})
     await queries.notify_model_changed(conn)
     lines.append(f"saved to {model_path}; running workers reload it now")
     return "\n".join(lines)

@@ -111,11 +111,10 @@ EXCEPTION_HANDLERS = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     asyncpg.PostgresError: _database_error,
-    # Lost or refused connections, and a server shutting down or starting up.
+    # A connection lost during a request, and a server shutting down or starting up.
     asyncpg.PostgresConnectionError: _database_down,
     asyncpg.CannotConnectNowError: _database_down,
     asyncpg.AdminShutdownError: _database_down,
-    ConnectionError: _database_down,
     Exception: _unexpected,
 }
 

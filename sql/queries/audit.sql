@@ -18,3 +18,7 @@ where a.id > :after_id
   and (:entity::text is null or a.entity = :entity)
 order by a.id
 limit :lim;
+
+-- name: last_event_id()$
+-- Where the event feed stands now (a listener replays from here after losing its connection).
+select coalesce(max(id), 0) from audit_log;
