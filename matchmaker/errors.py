@@ -10,6 +10,8 @@ class MatchmakerError(Exception):
 
     status = 400
     title = "Bad request"
+    #: Seconds after which a retry may succeed (sent as ``Retry-After``), for errors that pass.
+    retry_after: int | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -48,13 +50,18 @@ class Conflict(MatchmakerError):
     title = "Conflict"
 
 
+class TooManyAttempts(MatchmakerError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Unavailable(MatchmakerError):
-    """The service cannot answer now (saturated, or the database is down): retry after
-    ``retry_after`` seconds (sent as the ``Retry-After`` header)."""
+    """The service cannot answer now (saturated, or the database is down): retry shortly."""
 
     status = 503
     title = "Service unavailable"
-
-    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+    retry_after = 1

@@ -9,7 +9,8 @@ from litestar.params import JSONBody
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import Token, TokenRequest, User, UserCreate
-from matchmaker.accounts.service import authenticate, create_user
+from matchmaker.accounts.service import create_user
+from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import TokenIssuer
 from matchmaker.web.openapi import problems
 
@@ -18,12 +19,14 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", operation_id="CreateToken", responses=problems(401, 422), status_code=200, security=[])
+    @post("/auth/token", operation_id="CreateToken", responses=problems(401, 422, 429), status_code=200, security=[])
     async def create_token(
-        self, data: JSONBody[TokenRequest], db: NamedDependency[asyncpg.Connection], tokens: NamedDependency[TokenIssuer]
+        self, request: Request, data: JSONBody[TokenRequest], signin: NamedDependency[SignIn],
+        tokens: NamedDependency[TokenIssuer],
     ) -> Token:
-        """Exchange an email and password for a bearer token."""
-        return tokens.issue(await authenticate(db, data.email, data.password))
+        """Exchange an email and password for a bearer token (429 after repeated failures)."""
+        address = request.client.host if request.client else "unknown"
+        return tokens.issue(await signin.authenticate(data.email, data.password, address))
 
     @get("/me", operation_id="GetMe", responses=problems(401))
     async def me(self, request: Request[User, object, object]) -> User:

@@ -1,14 +1,14 @@
-"""Account use cases: create users, check credentials, read the caller."""
+"""Account use cases: create users, read the caller (signing in: ``matchmaker.accounts.signin``)."""
 
 from __future__ import annotations
 
 import asyncpg
 import msgspec
 
-from matchmaker.accounts.passwords import hash_password, needs_rehash, verify_password
+from matchmaker.accounts.passwords import hash_password
 from matchmaker.accounts.schemas import User, UserCreate
 from matchmaker.db.queries import queries
-from matchmaker.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from matchmaker.errors import Conflict, InvalidInput, NotFound
 from matchmaker.organisations.service import get_organisation
 from matchmaker.vocabulary import FUNDER_KINDS, STATE_KINDS
 
@@ -43,15 +43,3 @@ async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
 async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
     row = await queries.get_user(conn, id=user_id)
     return msgspec.convert(dict(row), User) if row else None
-
-
-async def authenticate(conn: asyncpg.Connection, email: str, password: str) -> User:
-    """The user with these credentials; one vague error for a wrong email or password."""
-    row = await queries.get_user_credentials(conn, email=email.strip().lower())
-    if not verify_password(row["password_hash"] if row else None, password):
-        raise NotAuthenticated("wrong email or password")
-    if needs_rehash(row["password_hash"]):
-        await queries.update_password_hash(conn, id=row["id"], password_hash=hash_password(password))
-    user = await get_user(conn, row["id"])
-    assert user is not None
-    return user

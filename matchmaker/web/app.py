@@ -12,6 +12,7 @@ from litestar.di import Provide
 
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
+from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
@@ -26,7 +27,7 @@ from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
-from matchmaker.web.dependencies import provide_db, provide_ranking
+from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
 from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
@@ -49,6 +50,7 @@ def _lifespan(settings: Settings):
         dsn, server = await resolve_dsn(settings)
         app.state.database = await Database.open(dsn, settings.pool_size, settings.pool_timeout)
         app.state.events = EventHub()
+        app.state.signin = SignIn(app.state.database)
         app.state.ranking = RankingService(app.state.database, settings.data_dir / MODEL_FILE)
         # Listen before loading, so that no change made meanwhile is missed.
         app.state.events.on_event(app.state.ranking.on_event)
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         MatchController, EventController, StatsController, RankingController],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "ranking": Provide(provide_ranking, sync_to_thread=False),
+                      "signin": Provide(provide_signin, sync_to_thread=False),
                       "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,

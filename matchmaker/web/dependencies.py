@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 import asyncpg
 from litestar.datastructures import State
 
+from matchmaker.accounts.signin import SignIn
 from matchmaker.ranking.service import RankingService
 
 
@@ -19,3 +20,7 @@ async def provide_db(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
 
 def provide_ranking(state: State) -> RankingService:
     return state.ranking
+
+
+def provide_signin(state: State) -> SignIn:
+    return state.signin

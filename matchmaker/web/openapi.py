@@ -33,6 +33,7 @@ _MEANINGS = {
     409: "Conflicts with the resource's current state (e.g. a transition from the wrong status, "
          "or an amount beyond what remains).",
     422: "Invalid input: `errors` names each offending field.",
+    429: "Too many failed attempts: retry after the `Retry-After` header's seconds.",
     503: "Saturated or without its database: retry after the `Retry-After` header's seconds; nothing was changed.",
 }
 

@@ -45,7 +45,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict
 
 def _domain_error(request: Request, exc: MatchmakerError) -> Response:
     response = problem(exc.status, exc.title, exc.detail, **exc.extra)
-    if isinstance(exc, Unavailable):
+    if exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -101,6 +101,13 @@ def _database_error(request: Request, exc: asyncpg.PostgresError) -> Response:
     return _unexpected(request, exc)
 
 
+def _too_deep(request: Request, exc: RecursionError) -> Response:
+    """A body nested beyond what the decoder follows (``[[[[...]]]]``): refused, not a crash."""
+    log.warning("refused a body nested too deeply on %s %s", request.method, request.url.path)
+    message = "the JSON is nested too deeply"
+    return problem(400, "Malformed request", message, errors=[{"field": "body", "message": message, "source": "body"}])
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal server error", "The server failed to handle this request.")
@@ -111,6 +118,7 @@ EXCEPTION_HANDLERS = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     asyncpg.PostgresError: _database_error,
+    RecursionError: _too_deep,
     # A connection lost during a request, and a server shutting down or starting up.
     asyncpg.PostgresConnectionError: _database_down,
     asyncpg.CannotConnectNowError: _database_down,

@@ -12,3 +12,26 @@ select id, password_hash from users where email = :email;
 
 -- name: update_password_hash(id, password_hash)!
 update users set password_hash = :password_hash where id = :id;
+
+-- name: login_wait(keys)$
+-- Seconds before any of these keys may try to sign in again (null: now).
+select ceil(extract(epoch from max(blocked_until) - now()))::integer
+from login_throttle where key = any(:keys) and blocked_until > now();
+
+-- name: login_failed(key, free_attempts, window_seconds, cap_seconds)!
+-- One more failure for the key (the count starts again after a quiet window); past the free
+-- attempts, a wait of 1, 2, 4, ... seconds, at most the cap.
+insert into login_throttle as t (key, failures, last_failure_at, blocked_until)
+values (:key, 1, now(), null)
+on conflict (key) do update set
+    failures = case when t.last_failure_at < now() - make_interval(secs => :window_seconds) then 1
+                    else t.failures + 1 end,
+    last_failure_at = now(),
+    blocked_until = case
+        when t.last_failure_at < now() - make_interval(secs => :window_seconds) then null
+        when t.failures + 1 > :free_attempts
+            then now() + make_interval(secs => least(:cap_seconds, power(2, t.failures - :free_attempts)))
+        end;
+
+-- name: login_succeeded(key)!
+delete from login_throttle where key = :key;
