@@ -23,7 +23,9 @@ Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a n
 MAX_AMOUNT = Decimal(100_000_000_000)
 MIN_AMOUNT = Decimal("0.01")
 # Identifiers are PostgreSQL bigints: anything outside this range cannot exist.
-EntityId = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+# Identifiers are PostgreSQL bigints: anything larger cannot exist.
+MAX_ID = 2**63 - 1
+EntityId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 GcmObjective = Annotated[int, msgspec.Meta(ge=1, le=23, description="GCM objective number (1-23)")]
 SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Title = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]

@@ -22,7 +22,7 @@ import pytest_asyncio
 
 from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
-from matchmaker.accounts.tokens import build_jwt_auth
+from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.db.migrate import migrate
 from matchmaker.db.pool import connect
 from matchmaker.db.server import (
@@ -155,12 +155,12 @@ class Api:
     def __init__(self, client: httpx.AsyncClient, settings: Settings, world: dict) -> None:
         self.client = client
         self.world = world
-        self._jwt = build_jwt_auth(settings)
+        self._tokens = TokenIssuer(build_jwt_auth(settings))
 
     def headers(self, as_user: str | None) -> dict[str, str]:
         if as_user is None:
             return {}
-        token = self._jwt.create_token(identifier=str(self.world["users"][as_user]))
+        token = self._tokens.token(self.world["users"][as_user], 0)
         return {"Authorization": f"Bearer {token}"}
 
     def org(self, key: str) -> int:

@@ -47,7 +47,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from matchmaker.accounts.tokens import PUBLIC_PATHS, build_jwt_auth
+from matchmaker.accounts.tokens import PUBLIC_PATHS, TokenIssuer, build_jwt_auth
 from matchmaker.schemas import encode_cursor
 from matchmaker.settings import Settings
 from matchmaker.vocabulary import ResourceType, countries, currencies_with_rates
@@ -170,14 +170,14 @@ class Server:
         self.world = world
         self.session = requests.Session()
         self.session.trust_env = False  # loopback only: no proxy from the environment
-        self._jwt = build_jwt_auth(settings)
+        self._tokens = TokenIssuer(build_jwt_auth(settings))
         self.ids: dict[str, list[int]] = {"organisations": sorted(world["organisations"].values())}
         self.organisation_of: dict[str | None, int | None] = {}
 
     def headers(self, role: str | None) -> dict[str, str]:
         if role is None:
             return {}
-        token = self._jwt.create_token(identifier=str(self.world["users"][role]))
+        token = self._tokens.token(self.world["users"][role], 0)
         return {"Authorization": f"Bearer {token}"}
 
     def post(self, path: str, role: str, body: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Hostile callers: bodies built to exhaust the parser, guessed passwords, forged tokens."""
 
+import jwt
 import pytest
 
 from tests.conftest import PASSWORD
@@ -46,3 +47,77 @@ async def test_one_address_guessing_across_many_accounts_is_slowed_down(api):
         assert (await _sign_in(api, f"guess{i}@test.example")).status_code == 401
     r = await _sign_in(api, "coordinator@test.example", password=PASSWORD)
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+async def _token(api, email="state@test.example", password=PASSWORD):
+    r = await _sign_in(api, email, password)
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+    return r.json()["access_token"]
+
+
+async def _me(api, authorization):
+    return await api.client.get("/api/v1/me", headers={"Authorization": authorization})
+
+
+async def test_only_bearer_tokens_from_this_service_are_accepted(api):
+    token = await _token(api)
+    assert (await _me(api, f"Bearer {token}")).status_code == 200
+    assert (await _me(api, f"bearer {token}")).status_code == 200
+    for authorization in (f"Basic {token}", token, f"Token {token}", "Bearer "):
+        r = await _me(api, authorization)
+        assert r.status_code == 401, authorization
+    claims = jwt.decode(token, options={"verify_signature": False})
+    secret = "test-secret-key-0123456789abcdef"
+    for changed in ({"aud": "another-api"}, {"iss": "elsewhere"}, {"sub": str(2**70)}, {"sub": "admin"}):
+        forged = jwt.encode({**claims, **changed}, secret, algorithm="HS256")
+        r = await _me(api, f"Bearer {forged}")
+        assert r.status_code == 401, (changed, r.text)
+    unversioned = jwt.encode({k: v for k, v in claims.items() if k != "extras"}, secret, algorithm="HS256")
+    assert (await _me(api, f"Bearer {unversioned}")).status_code == 401
+
+
+async def test_signing_out_ends_every_token_issued_before(api):
+    first, second = await _token(api), await _token(api)
+    r = await api.client.post("/api/v1/auth/sign-out", headers={"Authorization": f"Bearer {first}"})
+    assert r.status_code == 204
+    for token in (first, second):
+        assert (await _me(api, f"Bearer {token}")).status_code == 401
+    assert (await _me(api, f"Bearer {await _token(api)}")).status_code == 200
+
+
+async def test_changing_the_password_ends_old_tokens_and_the_old_password(api):
+    old = await _token(api)
+    body = {"current_password": "not it at all", "new_password": "a brand new passphrase"}
+    r = await api.client.post("/api/v1/me/password", json=body, headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401
+    body["current_password"] = PASSWORD
+    r = await api.client.post("/api/v1/me/password", json=body, headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 200, r.text
+    assert (await _me(api, f"Bearer {r.json()['access_token']}")).status_code == 200
+    assert (await _me(api, f"Bearer {old}")).status_code == 401
+    assert (await _sign_in(api, "state@test.example", PASSWORD)).status_code == 401
+    await _token(api, password="a brand new passphrase")
+
+
+async def test_a_deactivated_account_loses_its_tokens_and_cannot_sign_in(api):
+    token = await _token(api, "donor@test.example")
+    user_id = api.world["users"]["donor"]
+    assert (await api.patch(f"/api/v1/users/{user_id}", as_user="donor", json={"active": False})).status_code == 403
+    r = await api.patch(f"/api/v1/users/{user_id}", as_user="admin", json={"active": False})
+    assert r.status_code == 200, r.text
+    assert (await _me(api, f"Bearer {token}")).status_code == 401
+    r = await _sign_in(api, "donor@test.example", PASSWORD)
+    assert r.status_code == 401 and "deactivated" in r.json()["detail"]
+    assert (await api.patch(f"/api/v1/users/{user_id}", as_user="admin", json={"active": True})).status_code == 200
+    await _token(api, "donor@test.example")
+
+
+async def test_responses_carry_security_headers(api):
+    for url in ("/health", "/api/v1/needs", "/api/v1/needs/999"):
+        r = await api.get(url)
+        assert r.headers["x-content-type-options"] == "nosniff", url
+    page = await api.get("/schema", as_user=None)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"

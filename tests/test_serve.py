@@ -85,6 +85,7 @@ async def _token(client: httpx.AsyncClient, url: str, who: str) -> dict[str, str
 async def test_two_hosts_on_one_database_see_each_others_changes_within_a_second(dsn, tmp_path):
     async with serving(tmp_path / "a", dsn) as a, serving(tmp_path / "b", dsn) as b, httpx.AsyncClient() as client:
         state, donor = await _token(client, a.url, "state"), await _token(client, a.url, "donor")
+        assert "server" not in (await client.get(a.url + "/health")).headers  # no software banner
         need = (await client.post(a.url + "/api/v1/needs", json=need_body(), headers=state)).json()
         offer = (await client.post(a.url + "/api/v1/offers", json=offer_body(), headers=donor)).json()
         matches_on_b = f"{b.url}/api/v1/needs/{need['id']}/matches"

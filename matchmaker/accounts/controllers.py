@@ -1,18 +1,28 @@
-"""Account routes: get a token, read the caller, create users (admins)."""
+"""Account routes: tokens (get one, sign out), the caller and their password, users (admins)."""
 
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from matchmaker.accounts.guards import requires_role
-from matchmaker.accounts.schemas import Token, TokenRequest, User, UserCreate
-from matchmaker.accounts.service import create_user
+from matchmaker.accounts.schemas import PasswordChange, Token, TokenRequest, User, UserCreate, UserUpdate
+from matchmaker.accounts.service import create_user, set_active
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import TokenIssuer
+from matchmaker.db.queries import queries
 from matchmaker.web.openapi import problems
+from matchmaker.web.params import Id
+
+Caller = Request[User, object, object]
+# Token responses are credentials: no cache may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):
@@ -23,17 +33,38 @@ class AuthController(Controller):
     async def create_token(
         self, request: Request, data: JSONBody[TokenRequest], signin: NamedDependency[SignIn],
         tokens: NamedDependency[TokenIssuer],
-    ) -> Token:
+    ) -> Response[Token]:
         """Exchange an email and password for a bearer token (429 after repeated failures)."""
-        address = request.client.host if request.client else "unknown"
-        return tokens.issue(await signin.authenticate(data.email, data.password, address))
+        account = await signin.authenticate(data.email, data.password, _address(request))
+        return Response(tokens.issue(account.user.id, account.token_version), headers=NO_STORE)
+
+    @post("/auth/sign-out", operation_id="SignOut", responses=problems(401), status_code=204)
+    async def sign_out(self, request: Caller, db: NamedDependency[asyncpg.Connection]) -> None:
+        """End every token issued to the caller so far, on every device."""
+        await queries.revoke_tokens(db, id=request.user.id)
 
     @get("/me", operation_id="GetMe", responses=problems(401))
-    async def me(self, request: Request[User, object, object]) -> User:
+    async def me(self, request: Caller) -> User:
         """The authenticated caller: id, email, role and organisation."""
         return request.user
+
+    @post("/me/password", operation_id="ChangePassword", responses=problems(401, 422, 429), status_code=200)
+    async def change_password(
+        self, request: Caller, data: JSONBody[PasswordChange], signin: NamedDependency[SignIn],
+        tokens: NamedDependency[TokenIssuer],
+    ) -> Response[Token]:
+        """Change the caller's password: every earlier token ends; the answer is a new one."""
+        account = await signin.change_password(request.user.id, data.current_password, data.new_password,
+                                               _address(request))
+        return Response(tokens.issue(account.user.id, account.token_version), headers=NO_STORE)
 
     @post("/users", operation_id="CreateUser", responses=problems(401, 403, 409, 422), guards=[requires_role("admin")])
     async def create(self, data: JSONBody[UserCreate], db: NamedDependency[asyncpg.Connection]) -> User:
         """Create a user account (admins)."""
         return await create_user(db, data)
+
+    @patch("/users/{user_id:int}", operation_id="UpdateUser", responses=problems(401, 403, 404, 422),
+           guards=[requires_role("admin")])
+    async def update(self, user_id: Id, data: JSONBody[UserUpdate], db: NamedDependency[asyncpg.Connection]) -> User:
+        """Deactivate (its tokens end at once) or reactivate a user account (admins)."""
+        return await set_active(db, user_id, data.active)

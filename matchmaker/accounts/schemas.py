@@ -24,11 +24,25 @@ class User(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+NewPassword = Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+
+
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     email: Email
-    password: Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+    password: NewPassword
     role: Role
     organisation_id: EntityId | None = None
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """What an admin changes of an account: deactivating it ends its tokens too."""
+
+    active: bool
+
+
+class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Password
+    new_password: NewPassword
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -43,3 +43,10 @@ async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
 async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
     row = await queries.get_user(conn, id=user_id)
     return msgspec.convert(dict(row), User) if row else None
+
+
+async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> User:
+    row = await queries.set_active(conn, id=user_id, active=active)
+    if row is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return msgspec.convert(dict(row), User)

@@ -11,10 +11,12 @@ answer, its timing nor the throttling tells which emails have accounts.
 from __future__ import annotations
 
 import asyncio
+from typing import Any, NamedTuple
+
+import msgspec
 
 from matchmaker.accounts.passwords import hash_password, needs_rehash, verify_password
 from matchmaker.accounts.schemas import User
-from matchmaker.accounts.service import get_user
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
 from matchmaker.errors import NotAuthenticated, TooManyAttempts
@@ -25,35 +27,62 @@ WINDOW_SECONDS = 3600  # a count starts again after this long without a failure
 CAP_SECONDS = 900
 
 
+class Account(NamedTuple):
+    """A user who proved who they are, and the version their tokens must carry."""
+
+    user: User
+    token_version: int
+
+
 class SignIn:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._verifying = asyncio.Semaphore(VERIFYING)
 
-    async def authenticate(self, email: str, password: str, address: str) -> User:
-        """The user with these credentials; one vague error for a wrong email or password."""
+    async def authenticate(self, email: str, password: str, address: str) -> Account:
+        """The account with these credentials; one vague error for a wrong email or password."""
         email = email.strip().lower()
-        account, client = f"account:{email}", f"address:{address}"
+        keys = {"account": f"account:{email}", "address": f"address:{address}"}
         async with self._db.connection() as conn:
-            wait = await queries.login_wait(conn, keys=[account, client])
+            wait = await queries.login_wait(conn, keys=list(keys.values()))
             row = None if wait else await queries.get_user_credentials(conn, email=email)
         if wait:
             raise TooManyAttempts(f"too many failed sign-ins: retry in {wait} s", retry_after=wait)
+        return await self._check(row, password, keys)
+
+    async def change_password(self, user_id: int, current: str, new: str, address: str) -> Account:
+        """Check the current password (throttled as a sign-in), then set the new one: every
+        token issued before stops working."""
+        async with self._db.connection() as conn:
+            row = await queries.get_user_credentials_by_id(conn, id=user_id)
+        account = await self.authenticate(row["email"], current, address)
+        new_hash = await self._hash(new)
+        async with self._db.connection() as conn, conn.transaction():
+            await queries.set_password(conn, id=user_id, password_hash=new_hash)
+        return account._replace(token_version=account.token_version + 1)
+
+    async def _check(self, row: Any, password: str, keys: dict[str, str]) -> Account:
         password_hash = row["password_hash"] if row else None
         async with self._verifying:
             valid = await asyncio.to_thread(verify_password, password_hash, password)
-            rehashed = await asyncio.to_thread(hash_password, password) if valid and needs_rehash(password_hash) else None
-        user = None
+        rehashed = await self._hash(password) if valid and needs_rehash(password_hash) else None
+        account = None
         async with self._db.connection() as conn, conn.transaction():
             if not valid:
-                for key, free in ((account, ACCOUNT_FREE), (client, ADDRESS_FREE)):
-                    await queries.login_failed(conn, key=key, free_attempts=free, window_seconds=WINDOW_SECONDS,
+                for name, free in (("account", ACCOUNT_FREE), ("address", ADDRESS_FREE)):
+                    await queries.login_failed(conn, key=keys[name], free_attempts=free, window_seconds=WINDOW_SECONDS,
                                                cap_seconds=CAP_SECONDS)
             else:
-                await queries.login_succeeded(conn, key=account)
+                await queries.login_succeeded(conn, key=keys["account"])
                 if rehashed:
                     await queries.update_password_hash(conn, id=row["id"], password_hash=rehashed)
-                user = await get_user(conn, row["id"])
-        if user is None:
+                account = await queries.get_account(conn, id=row["id"])
+        if account is None:
             raise NotAuthenticated("wrong email or password")
-        return user
+        if not account["active"]:
+            raise NotAuthenticated("this account is deactivated")
+        return Account(msgspec.convert(dict(account), User), account["token_version"])
+
+    async def _hash(self, password: str) -> str:
+        async with self._verifying:
+            return await asyncio.to_thread(hash_password, password)

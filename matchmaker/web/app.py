@@ -28,6 +28,7 @@ from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
+from matchmaker.web.headers import security_headers
 from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
@@ -84,4 +85,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=openapi_config(),
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=1_000_000,
+        before_send=[security_headers],
     )

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from litestar.params import PathParameter, QueryParameter
 
-# Identifiers are PostgreSQL bigints: anything larger cannot exist.
-MAX_ID = 2**63 - 1
+from matchmaker.schemas import MAX_ID
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1-100)")]
 Cursor = Annotated[str | None, QueryParameter(max_length=200, description="next_cursor of the previous page")]

@@ -8,7 +8,7 @@ returning id, email, role, organisation_id, created_at;
 select id, email, role, organisation_id, created_at from users where id = :id;
 
 -- name: get_user_credentials(email)^
-select id, password_hash from users where email = :email;
+select id, email, password_hash from users where email = :email;
 
 -- name: update_password_hash(id, password_hash)!
 update users set password_hash = :password_hash where id = :id;
@@ -35,3 +35,22 @@ on conflict (key) do update set
 
 -- name: login_succeeded(key)!
 delete from login_throttle where key = :key;
+
+-- name: get_account(id)^
+-- A user with what a token is checked against: the credentials' version and whether active.
+select id, email, role, organisation_id, created_at, token_version, active from users where id = :id;
+
+-- name: revoke_tokens(id)!
+-- Every token issued to the user so far stops working.
+update users set token_version = token_version + 1 where id = :id;
+
+-- name: set_password(id, password_hash)!
+update users set password_hash = :password_hash, token_version = token_version + 1 where id = :id;
+
+-- name: set_active(id, active)^
+update users set active = :active, token_version = token_version + case when :active then 0 else 1 end
+where id = :id
+returning id, email, role, organisation_id, created_at;
+
+-- name: get_user_credentials_by_id(id)^
+select id, email, password_hash from users where id = :id;
