@@ -9,14 +9,21 @@ from typing import Any, Iterable
 import asyncpg
 import msgspec
 
+from matchmaker.accounts.guards import is_staff
+from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
+    """One step of an entity's history: who (role and organisation; the e-mail address only
+    for coordinators, admins and the actor themself), what, when and why."""
+
     id: int
     at: datetime
     actor_id: int | None
     actor_email: str | None
+    actor_role: str | None
+    actor_organisation: str | None
     action: str
     changes: dict[str, Any]
     reason: str | None
@@ -53,6 +60,9 @@ async def record(
     )
 
 
-async def history(conn: asyncpg.Connection, entity: str, entity_id: int) -> list[HistoryEntry]:
+async def history(conn: asyncpg.Connection, entity: str, entity_id: int, viewer: User) -> list[HistoryEntry]:
     rows = await fetch_all(queries.entity_history(conn, entity=entity, entity_id=entity_id))
-    return [msgspec.convert(dict(r), HistoryEntry) for r in rows]
+    entries = [msgspec.convert(dict(r), HistoryEntry) for r in rows]
+    if is_staff(viewer):
+        return entries
+    return [e if e.actor_id == viewer.id else msgspec.structs.replace(e, actor_email=None) for e in entries]

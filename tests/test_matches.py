@@ -211,3 +211,15 @@ async def test_ledger_and_audit_cannot_be_rewritten(api, db):
         await db.execute("update ledger_entries set amount = 1")
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("delete from audit_log")
+
+
+async def test_history_names_roles_and_organisations_and_shows_emails_only_to_staff(api):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer, as_user="donor")).json()
+    await step(api, match["id"], "approve")
+    for viewer, emails in (("coordinator", ["donor@test.example", "coordinator@test.example"]),
+                           ("donor", ["donor@test.example", None]), ("state", [None, None])):
+        history = (await api.get(f"/api/v1/matches/{match['id']}", as_user=viewer)).json()["history"]
+        assert [h["actor_email"] for h in history] == emails, viewer
+        assert [(h["actor_role"], h["actor_organisation"]) for h in history] == [
+            ("donor", "Test nordic"), ("coordinator", None)]

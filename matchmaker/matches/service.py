@@ -52,7 +52,7 @@ async def get_match(conn: asyncpg.Connection, user: User, match_id: int) -> Matc
     if match is None or not _visible_to(user, match):
         raise NotFound(f"match {match_id} does not exist")
     ledger = [msgspec.convert(dict(r), LedgerEntry) for r in await fetch_all(queries.match_ledger(conn, match_id=match_id))]
-    return MatchDetail(**msgspec.structs.asdict(match), history=await audit.history(conn, "match", match_id), ledger=ledger)
+    return MatchDetail(**msgspec.structs.asdict(match), history=await audit.history(conn, "match", match_id, user), ledger=ledger)
 
 
 async def list_matches(
