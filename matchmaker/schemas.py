@@ -10,7 +10,7 @@ from typing import Annotated, Generic, TypeVar
 import msgspec
 
 from matchmaker.errors import InvalidInput
-from matchmaker.vocabulary import countries, currencies_with_rates
+from matchmaker.vocabulary import countries, currencies_with_rates, minor_units
 
 T = TypeVar("T")
 
@@ -22,7 +22,6 @@ Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a n
 # A hundred billion is beyond any capacity-development budget: larger is a typo.
 MAX_AMOUNT = Decimal(100_000_000_000)
 MIN_AMOUNT = Decimal("0.01")
-# Identifiers are PostgreSQL bigints: anything outside this range cannot exist.
 # Identifiers are PostgreSQL bigints: anything larger cannot exist.
 MAX_ID = 2**63 - 1
 EntityId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
@@ -75,11 +74,28 @@ def check_currency(field: str, code: str) -> None:
         raise InvalidInput(field, f"unknown or unconvertible currency {code!r} (expected ISO 4217, e.g. 'USD', 'EUR')")
 
 
-def check_amount(field: str, value: Decimal | float | None) -> None:
+def check_amount(field: str, value: Decimal | float | None, currency: str) -> None:
+    """A positive amount, at most ``MAX_AMOUNT``, in whole minor units of its currency (cents
+    for EUR, whole yen for JPY): nothing is rounded silently."""
     if value is None:
         return
-    value = Decimal(value)
+    value = Decimal(str(value))
     if not value.is_finite() or value < MIN_AMOUNT:
-        raise InvalidInput(field, f"must be a number of at least {MIN_AMOUNT} (amounts are kept to the cent)")
+        raise InvalidInput(field, f"must be a number of at least {MIN_AMOUNT}")
     if value > MAX_AMOUNT:
         raise InvalidInput(field, f"must not exceed {MAX_AMOUNT:,}")
+    places = min(minor_units().get(currency, 2), 2)  # amounts are stored to the cent
+    if value != value.quantize(Decimal(1).scaleb(-places)):
+        unit = "whole units" if places == 0 else f"at most {places} decimal places"
+        raise InvalidInput(field, f"{value} has more precision than {currency} allows ({unit})")
+
+
+def check_distinct(field: str, values: list | None) -> None:
+    """Lists are sets: the same objective, country or resource twice is a mistake."""
+    if values is None:
+        return
+    seen = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise InvalidInput(f"{field}[{i}]", f"{value!r} is already in the list")
+        seen.add(value)

@@ -48,5 +48,11 @@ def currencies_with_rates() -> frozenset[str]:
     return frozenset(iso & {row["currency"] for row in _read("usd_rates.csv")})
 
 
+@lru_cache(maxsize=1)
+def minor_units() -> dict[str, int]:
+    """ISO 4217 code → decimal places of its minor unit (2 for EUR, 0 for JPY and XOF)."""
+    return {row["code"]: int(row["minor_unit"]) for row in _read("currencies.csv") if row["minor_unit"].isdigit()}
+
+
 def region_of(country: str) -> str:
     return countries().get(country, {}).get("region", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -66,8 +67,8 @@ async def list_matches(
 
 
 async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate, score: float | None = None) -> MatchDetail:
-    check_amount("amount", data.amount)
     check_currency("currency", data.currency)
+    check_amount("amount", data.amount, data.currency)
     try:
         need = await get_need(conn, data.need_id)
         offer = await get_offer(conn, data.offer_id)
@@ -82,13 +83,11 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
     for what, obj in (("need", need), ("offer", offer)):
         if obj.status != "open":
             raise Conflict(f"the {what} is {obj.status}, not open", field=f"{what}_id", current_status=obj.status)
+        _check_deadline(what, obj.deadline)
         if data.resource_type not in obj.resource_types:
             raise InvalidInput("resource_type", f"the {what} does not cover {data.resource_type}")
     in_offer_currency = await _convert(conn, data.amount, data.currency, offer.currency)
-    if offer.min_amount is not None and in_offer_currency < Decimal(str(offer.min_amount)):
-        raise InvalidInput("amount", f"below the offer's smallest ticket ({offer.min_amount:,.2f} {offer.currency})")
-    if offer.max_amount is not None and in_offer_currency > Decimal(str(offer.max_amount)):
-        raise InvalidInput("amount", f"above the offer's largest ticket ({offer.max_amount:,.2f} {offer.currency})")
+    _check_ticket(in_offer_currency, msgspec.structs.asdict(offer))
     match_id = await queries.insert_match(
         conn, need_id=need.id, offer_id=offer.id, resource_type=data.resource_type, amount=data.amount,
         currency=data.currency, note=data.note, score=score, proposed_by=user.id,
@@ -112,13 +111,29 @@ async def _commit(conn: asyncpg.Connection, user: User, match: asyncpg.Record, a
     for what, row, delta in (("offer", offer, offer_delta), ("need", need, need_delta)):
         if row["status"] == "closed":
             raise Conflict(f"the {what} is closed", current_status=row["status"])
+        _check_deadline(what, row["deadline"])
         if delta > Decimal(str(row["remaining"])):
             raise Conflict(
                 f"approving {delta:,.2f} {row['currency']} would overcommit the {what}: "
                 f"{row['remaining']:,.2f} {row['currency']} remain",
                 field="amount", remaining=row["remaining"], currency=row["currency"],
             )
+    _check_ticket(offer_delta, offer)
     await _ledger(conn, user, match, "commitment", amount, need_delta, offer_delta)
+
+
+def _check_deadline(what: str, deadline: date | None) -> None:
+    if deadline is not None and deadline < date.today():
+        raise Conflict(f"the {what}'s deadline ({deadline.isoformat()}) has passed", field=f"{what}_id")
+
+
+def _check_ticket(in_offer_currency: Decimal, offer: Any) -> None:
+    """One commitment stays within the offer's ticket size (``offer``: its row or Struct)."""
+    low, high, currency = offer["min_amount"], offer["max_amount"], offer["currency"]
+    if low is not None and in_offer_currency < Decimal(str(low)):
+        raise InvalidInput("amount", f"below the offer's smallest ticket ({low:,.2f} {currency})")
+    if high is not None and in_offer_currency > Decimal(str(high)):
+        raise InvalidInput("amount", f"above the offer's largest ticket ({high:,.2f} {currency})")
 
 
 async def _ledger(
@@ -156,7 +171,7 @@ async def transition(
     committed = Decimal(str(match["amount"]))
     if action == "approve":
         if amount is not None:
-            check_amount("amount", amount)
+            check_amount("amount", amount, match["currency"])
             if amount > committed:
                 raise InvalidInput("amount", f"cannot approve more than proposed ({committed:,.2f} {match['currency']})")
             committed = amount

@@ -17,6 +17,7 @@ from matchmaker.patching import patch_changes
 from matchmaker.schemas import (
     Page,
     check_amount,
+    check_distinct,
     check_country,
     check_currency,
     decode_cursor,
@@ -24,6 +25,7 @@ from matchmaker.schemas import (
 )
 from matchmaker.vocabulary import STATE_KINDS
 
+_LISTS = ("gcm_objectives", "capacity_areas", "resource_types", "sectors")
 # The columns a PATCH may write (everything stored but identity, money committed and timestamps).
 _WRITABLE = (
     "reference", "title", "description", "language", "country", "gcm_objectives", "capacity_areas",
@@ -52,7 +54,9 @@ async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) ->
     organisation = await organisation_for_new(conn, user, data.organisation_id, STATE_KINDS, "needs")
     check_country("country", data.country)
     check_currency("currency", data.currency)
-    check_amount("amount", data.amount)
+    check_amount("amount", data.amount, data.currency)
+    for field in _LISTS:
+        check_distinct(field, getattr(data, field))
     fields = msgspec.structs.asdict(data)
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
@@ -80,7 +84,9 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
         if row["committed"] > 0 and changes["currency"] != row["currency"]:
             raise InvalidInput("currency", "cannot change the currency once part of the need is committed")
     merged = {k: changes.get(k, row[k]) for k in _WRITABLE}
-    check_amount("amount", merged["amount"])
+    check_amount("amount", merged["amount"], merged["currency"])
+    for field in _LISTS:
+        check_distinct(field, merged[field])
     if float(merged["amount"]) < row["committed"]:
         raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
     try:

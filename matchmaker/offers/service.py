@@ -19,6 +19,7 @@ from matchmaker.patching import patch_changes
 from matchmaker.schemas import (
     Page,
     check_amount,
+    check_distinct,
     check_country,
     check_currency,
     decode_cursor,
@@ -46,7 +47,9 @@ def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
         check_country(f"countries[{i}]", code)
     check_currency("currency", offer["currency"])
     for field in ("budget", "min_amount", "max_amount"):
-        check_amount(field, offer[field])
+        check_amount(field, offer[field], offer["currency"])
+    for field in ("gcm_objectives", "capacity_areas", "resource_types", "sectors", "countries", "regions"):
+        check_distinct(field, offer[field])
     if not (offer["is_global"] or offer["countries"] or offer["regions"]):
         raise InvalidInput("countries", "say where the offer may be spent: countries, regions, or global")
     low, high, budget = offer["min_amount"], offer["max_amount"], float(offer["budget"])

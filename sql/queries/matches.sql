@@ -31,10 +31,11 @@ limit :lim;
 
 -- name: lock_need_budget(id)^
 -- Approvals lock the need first, then the offer: one order for everyone, so they cannot deadlock.
-select amount - committed as remaining, currency, status from needs where id = :id for update;
+select amount - committed as remaining, currency, status, deadline from needs where id = :id for update;
 
 -- name: lock_offer_budget(id)^
-select budget - committed as remaining, currency, status, min_amount, max_amount from offers where id = :id for update;
+select budget - committed as remaining, currency, status, min_amount, max_amount, deadline
+from offers where id = :id for update;
 
 -- name: convert_amount(amount, from_currency, to_currency, on_day)$
 -- Through US dollars at the rates valid on that day.

@@ -1,0 +1,54 @@
+"""Rules the data keeps whoever asks: lists are sets, amounts fit their currency, nothing is
+committed past a deadline or outside an offer's ticket size."""
+
+import pytest
+
+from tests.factories import need_body, offer_body
+from tests.test_matches import make_pair, propose, step
+
+
+def _field(r):
+    assert r.status_code == 422, r.text
+    return r.json()["errors"][0]["field"]
+
+
+async def test_lists_with_an_entry_twice_are_refused(api):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(gcm_objectives=[8] + [8] * 22))
+    assert _field(r) == "gcm_objectives[1]"
+    r = await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=[], countries=["SEN", "MLI", "SEN"]))
+    assert _field(r) == "countries[2]"
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    r = await api.patch(f"/api/v1/needs/{need['id']}", as_user="state", json={"resource_types": ["training", "training"]})
+    assert _field(r) == "resource_types[1]"
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("100.005", "USD"), (0.5, "JPY"), ("250000.1", "XOF")])
+async def test_amounts_finer_than_their_currency_are_refused_not_rounded(api, amount, currency):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(amount=amount, currency=currency))
+    assert _field(r) == "amount" and currency in r.json()["errors"][0]["message"]
+
+
+async def test_whole_yen_and_cents_are_kept_exactly(api):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(amount=1500000, currency="JPY"))
+    assert r.status_code == 201 and float(r.json()["amount"]) == 1500000
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(amount="100.25", currency="USD"))
+    assert r.status_code == 201 and float(r.json()["amount"]) == 100.25
+
+
+async def test_nothing_is_proposed_or_approved_past_a_deadline(api, db):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer)).json()
+    await db.execute("update offers set deadline = current_date - 1 where id = $1", offer["id"])
+    r = await step(api, match["id"], "approve")
+    assert r.status_code == 409 and "deadline" in r.json()["detail"]
+    other = (await api.post("/api/v1/needs", as_user="state", json=need_body(title="Another need"))).json()
+    r = await propose(api, other, offer)
+    assert r.status_code == 409 and "offer's deadline" in r.json()["detail"]
+
+
+async def test_an_approval_stays_within_the_offers_ticket_size(api):
+    need, offer = await make_pair(api, offer={"min_amount": 10000, "max_amount": 500000})
+    match = (await propose(api, need, offer, amount=50000)).json()
+    r = await step(api, match["id"], "approve", amount="0.01")
+    assert _field(r) == "amount" and "smallest ticket" in r.json()["errors"][0]["message"]
+    assert (await step(api, match["id"], "approve", amount=20000)).status_code == 200
