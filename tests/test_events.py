@@ -64,3 +64,17 @@ async def test_stream_resumes_after_last_event_id(api):
     first = (await api.get("/api/v1/events")).json()["items"][0]["id"]
     messages = await _read_stream(api, "coordinator", max_events=1, headers={"Last-Event-ID": str(first)})
     assert messages[0]["event"] == "offer.created"
+
+
+async def test_the_feed_pages_by_its_cursor_to_the_end(api):
+    for _ in range(3):
+        await make_pair(api)  # six events
+    seen, params = [], {"limit": 4}
+    for _ in range(5):  # a cursor that were ignored would loop for ever
+        page = (await api.get("/api/v1/events", params=params)).json()
+        seen += [e["id"] for e in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 4, "cursor": page["next_cursor"]}
+    assert page["next_cursor"] is None
+    assert len(seen) == 6 and seen == sorted(set(seen))

@@ -18,9 +18,9 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
-from matchmaker.schemas import Page, encode_cursor
+from matchmaker.schemas import Page, decode_cursor, encode_cursor
 from matchmaker.web.openapi import problems
-from matchmaker.web.params import MAX_ID, Limit
+from matchmaker.web.params import MAX_ID, Cursor, Limit
 
 After = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Only events after this id")]
 EntityKind = Literal["organisation", "need", "offer", "match"]
@@ -52,9 +52,12 @@ class EventController(Controller):
     @get("/", operation_id="ListEvents", responses=problems(401, 422))
     async def list(
         self, request: Request[User, object, object], db: NamedDependency[asyncpg.Connection],
-        after: After = 0, entity: FromQuery[EntityKind | None] = None, limit: Limit = 20,
+        after: After = 0, entity: FromQuery[EntityKind | None] = None, limit: Limit = 20, cursor: Cursor = None,
     ) -> Page[Event]:
-        """Events the caller may see (coordinators: all; others: their organisation's), oldest first."""
+        """Events the caller may see (coordinators: all; others: their organisation's), oldest
+        first; pass ``next_cursor`` back as ``cursor`` (or the last id as ``after``) for more."""
+        if cursor is not None:
+            after = decode_cursor(cursor)
         events = await _events_after(db, request.user, after, limit + 1, entity)
         more = len(events) > limit
         return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
