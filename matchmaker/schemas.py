@@ -22,8 +22,9 @@ Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a n
 # A hundred billion is beyond any capacity-development budget: larger is a typo.
 MAX_AMOUNT = Decimal(100_000_000_000)
 MIN_AMOUNT = Decimal("0.01")
-# Identifiers are PostgreSQL bigints: anything larger cannot exist.
-MAX_ID = 2**63 - 1
+# Identifiers are PostgreSQL identities, far below 2^53: every JSON client (JavaScript's
+# numbers included) carries such an id exactly, and anything larger cannot exist.
+MAX_ID = 2**53 - 1
 EntityId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 GcmObjective = Annotated[int, msgspec.Meta(ge=1, le=23, description="GCM objective number (1-23)")]
 SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

@@ -395,6 +395,16 @@ def test_the_served_schema_lists_every_operation(schema: schemathesis.BaseSchema
     assert served == {(method, path) for method, path, *_ in OPERATIONS}
 
 
+def test_the_document_marks_public_operations_and_keeps_ids_within_json_numbers(schema: schemathesis.BaseSchema) -> None:
+    paths = schema.raw_schema["paths"]
+    for path in ("/health", "/api/v1/auth/token"):
+        assert all(op["security"] == [{}] for op in paths[path].values()), path
+    assert paths["/api/v1/needs"]["get"].get("security") is None  # the global bearer requirement
+    maxima = [parameter["schema"]["maximum"] for item in paths.values() for op in item.values()
+              for parameter in op.get("parameters", ()) if "maximum" in parameter.get("schema", {})]
+    assert maxima and max(maxima) <= 2**53 - 1  # what a JavaScript client's numbers hold exactly
+
+
 @pytest.mark.parametrize(("method", "path", "operation_id", "caller", "mode", "examples"), list(_cases()))
 def test_generated_requests_get_no_server_error(
     server: Server, schema: schemathesis.BaseSchema, request: pytest.FixtureRequest,

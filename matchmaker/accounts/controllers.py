@@ -11,7 +11,7 @@ from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import PasswordChange, Token, TokenRequest, User, UserCreate, UserUpdate
 from matchmaker.accounts.service import create_user, set_active
 from matchmaker.accounts.signin import SignIn
-from matchmaker.accounts.tokens import TokenIssuer
+from matchmaker.accounts.tokens import PUBLIC, TokenIssuer
 from matchmaker.db.queries import queries
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Id
@@ -29,7 +29,7 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["accounts"]
 
-    @post("/auth/token", operation_id="CreateToken", responses=problems(401, 422, 429), status_code=200, security=[])
+    @post("/auth/token", operation_id="CreateToken", responses=problems(401, 422, 429), status_code=200, security=PUBLIC)
     async def create_token(
         self, request: Request, data: JSONBody[TokenRequest], signin: NamedDependency[SignIn],
         tokens: NamedDependency[TokenIssuer],

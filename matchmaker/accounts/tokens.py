@@ -25,6 +25,8 @@ from matchmaker.settings import Settings
 
 # Paths anyone may call: health, the API description, and getting a token.
 PUBLIC_PATHS = ["^/health$", "^/schema", "^/api/v1/auth/token$", "^/$", "^/favicon.ico$"]
+# Operations anyone may call declare it: an empty requirement overrides the global bearer one.
+PUBLIC: list[dict[str, list[str]]] = [{}]
 ISSUER = "matchmaker"
 AUDIENCE = "matchmaker-api"
 

@@ -52,7 +52,7 @@ class NeedController(Controller):
         )
 
     @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")],
-          responses=problems(401, 403, 422))
+          responses=problems(401, 403, 409, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Need:

@@ -54,7 +54,7 @@ class OfferController(Controller):
         )
 
     @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")],
-          responses=problems(401, 403, 422))
+          responses=problems(401, 403, 409, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Offer:

@@ -13,7 +13,7 @@ from litestar.di import Provide
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.signin import SignIn
-from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
+from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
 from matchmaker.db.server import release_embedded, resolve_dsn
@@ -33,7 +33,7 @@ from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
 
-@get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON)
+@get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON, security=PUBLIC)
 async def health(state: State) -> Response[dict[str, str]]:
     """200 when the database answers, 503 (with ``Retry-After``) otherwise."""
     try:
