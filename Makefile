@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(BIN)/matchmaker db migrate
-	$(BIN)/matchmaker seed
+	$(BIN)/matchmaker seed --allow-external-database
 	$(BIN)/matchmaker import-history seed/history.csv
 	$(BIN)/matchmaker serve --host 127.0.0.1 --port 8000
 

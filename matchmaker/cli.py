@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -58,6 +59,11 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_seed(args: argparse.Namespace) -> None:
     from matchmaker.demo import load_demo_data
 
+    if get_settings().database_url and not args.allow_external_database:
+        sys.exit("error: the demo data has accounts with published passwords; it is loaded into the embedded "
+                 "database only. To load it into the database at DATABASE_URL all the same, pass "
+                 "--allow-external-database")
+
     async def work(conn: asyncpg.Connection) -> None:
         async with conn.transaction():
             counts = await load_demo_data(conn)
@@ -69,10 +75,14 @@ def cmd_seed(args: argparse.Namespace) -> None:
 def cmd_users_create(args: argparse.Namespace) -> None:
     from matchmaker.accounts.schemas import UserCreate
     from matchmaker.accounts.service import create_user
+    from matchmaker.organisations.service import resolve_organisation
+
+    password = args.password if args.password is not None else _ask_password()
 
     async def work(conn: asyncpg.Connection) -> None:
+        organisation = None if args.organisation is None else await resolve_organisation(conn, args.organisation)
         data = msgspec.convert(
-            {"email": args.email, "password": args.password, "role": args.role, "organisation_id": args.organisation},
+            {"email": args.email, "password": password, "role": args.role, "organisation_id": organisation},
             UserCreate,
         )
         async with conn.transaction():
@@ -80,6 +90,17 @@ def cmd_users_create(args: argparse.Namespace) -> None:
         print(f"created user {user.id} <{user.email}> role={user.role} organisation={user.organisation_id}")
 
     _run(work)
+
+
+def _ask_password() -> str:
+    """The new account's password from the terminal (twice, not echoed), or the first line of
+    standard input when it is not a terminal: it stays out of the shell's history."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("password for the new account: ")
+    if getpass.getpass("the same again: ") != password:
+        sys.exit("error: the two passwords differ")
+    return password
 
 
 def cmd_import_history(args: argparse.Namespace) -> None:
@@ -132,14 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database administration").add_subparsers(dest="db_command", required=True)
     db.add_parser("migrate", help="apply pending migrations (idempotent, locked)").set_defaults(func=cmd_migrate)
 
-    sub.add_parser("seed", help="load the demo data of seed/ (idempotent)").set_defaults(func=cmd_seed)
+    seed = sub.add_parser("seed", help="load the demo data of seed/ (idempotent; demo accounts, published passwords)")
+    seed.add_argument("--allow-external-database", action="store_true",
+                      help="load it although DATABASE_URL names a database of your own")
+    seed.set_defaults(func=cmd_seed)
 
     users = sub.add_parser("users", help="user accounts").add_subparsers(dest="users_command", required=True)
     create = users.add_parser("create", help="create a user")
     create.add_argument("--email", required=True)
-    create.add_argument("--password", required=True)
+    create.add_argument("--password", help="asked for (not echoed) when left out; or given on standard input")
     create.add_argument("--role", required=True, choices=["state", "donor", "coordinator", "admin"])
-    create.add_argument("--organisation", type=int, default=None, help="organisation id (state and donor users)")
+    create.add_argument("--organisation", default=None,
+                        help="organisation id or key, e.g. 42 or sen-dpaf (state and donor users)")
     create.set_defaults(func=cmd_users_create)
 
     history = sub.add_parser("import-history", help="import past funding records (benchmark CSV format)")

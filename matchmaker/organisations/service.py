@@ -55,3 +55,13 @@ async def organisation_for_new(
     if organisation.kind not in kinds:
         raise InvalidInput("organisation_id", f"a {organisation.kind} cannot post {what}")
     return organisation
+
+
+async def resolve_organisation(conn: asyncpg.Connection, reference: str) -> int:
+    """An organisation's id from its id or its key (``external_id``, e.g. ``sen-dpaf``)."""
+    row = await queries.get_organisation_by_external_id(conn, external_id=reference)
+    if row is not None:
+        return row["id"]
+    if reference.isdigit():
+        return (await get_organisation(conn, int(reference))).id
+    raise NotFound(f"no organisation with the id or key {reference!r}")

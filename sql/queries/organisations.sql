@@ -21,3 +21,7 @@ where (:kind::text is null or kind = :kind)
   and (:after_id::bigint is null or id > :after_id)
 order by id
 limit :lim;
+
+-- name: get_organisation_by_external_id(external_id)^
+select id, name, kind, country, origin_country, external_id, created_at
+from organisations where external_id = :external_id;
