@@ -27,11 +27,13 @@ MIN_AMOUNT = Decimal("0.01")
 MAX_ID = 2**53 - 1
 EntityId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 GcmObjective = Annotated[int, msgspec.Meta(ge=1, le=23, description="GCM objective number (1-23)")]
-SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Title = Annotated[str, msgspec.Meta(min_length=3, max_length=300)]
-Description = Annotated[str, msgspec.Meta(max_length=20_000)]
-Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+# Text of any language, but no NUL character (PostgreSQL text cannot hold one).
+TEXT = r"^[^\x00]*$"
+SectorCode = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT)]
+Title = Annotated[str, msgspec.Meta(min_length=3, max_length=300, pattern=TEXT)]
+Description = Annotated[str, msgspec.Meta(max_length=20_000, pattern=TEXT)]
+Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=TEXT)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=TEXT)]
 
 
 class Page(msgspec.Struct, Generic[T]):

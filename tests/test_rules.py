@@ -52,3 +52,43 @@ async def test_an_approval_stays_within_the_offers_ticket_size(api):
     r = await step(api, match["id"], "approve", amount="0.01")
     assert _field(r) == "amount" and "smallest ticket" in r.json()["errors"][0]["message"]
     assert (await step(api, match["id"], "approve", amount=20000)).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["title", "description", "reference"])
+async def test_a_nul_character_is_refused_naming_the_field(api, field):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(**{field: "Border\x00 management"}))
+    assert _field(r) == field
+    assert "postgres" not in r.text.lower()
+
+
+async def test_status_follows_the_ledger_owners_only_open_or_close(api):
+    need, offer = await make_pair(api, need={"amount": 100000, "currency": "USD"})
+    url = f"/api/v1/needs/{need['id']}"
+    assert _field(await api.patch(url, as_user="state", json={"status": "funded"})) == "status"
+    assert (await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"status": "exhausted"})).status_code == 422
+    match = (await propose(api, need, offer, amount=40000)).json()
+    assert (await step(api, match["id"], "approve")).status_code == 200
+    r = await api.patch(url, as_user="state", json={"amount": 40000})  # down to what is committed
+    assert r.status_code == 200 and r.json()["status"] == "funded"
+    r = await api.patch(url, as_user="state", json={"status": "closed"})
+    assert r.json()["status"] == "closed"
+    r = await api.patch(url, as_user="state", json={"status": "open"})  # reopened: still fully committed
+    assert r.json()["status"] == "funded"
+    r = await api.patch(url, as_user="state", json={"amount": 90000, "status": "open"})
+    assert r.json()["status"] == "open"
+
+
+async def test_what_an_approval_relied_on_changes_only_by_a_coordinators_hand(api):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer)).json()
+    body = {"country": "MLI"}
+    assert (await api.patch(f"/api/v1/needs/{need['id']}", as_user="state", json=body)).status_code == 200  # nothing committed yet
+    assert (await step(api, match["id"], "approve")).status_code == 200
+    r = await api.patch(f"/api/v1/needs/{need['id']}", as_user="state", json={"resource_types": ["training"]})
+    assert r.status_code == 409 and r.json()["field"] == "resource_types"
+    r = await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"regions": ["Asia"]})
+    assert r.status_code == 409 and r.json()["field"] == "regions"
+    r = await api.patch(f"/api/v1/offers/{offer['id']}", as_user="donor", json={"title": "Renamed facility"})
+    assert r.status_code == 200  # the rest stays the owner's
+    r = await api.patch(f"/api/v1/needs/{need['id']}", as_user="coordinator", json={"country": "SEN"})
+    assert r.status_code == 200 and r.json()["country"] == "SEN"

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from matchmaker.schemas import EntityId
+from matchmaker.schemas import TEXT, EntityId
 from matchmaker.vocabulary import Role
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024, pattern=TEXT)]
 
 
 class User(msgspec.Struct, frozen=True):
@@ -24,7 +24,7 @@ class User(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-NewPassword = Annotated[str, msgspec.Meta(min_length=10, max_length=1024)]
+NewPassword = Annotated[str, msgspec.Meta(min_length=10, max_length=1024, pattern=TEXT)]
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

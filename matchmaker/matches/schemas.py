@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from matchmaker.audit import HistoryEntry
-from matchmaker.schemas import Amount, CurrencyCode, EntityId, Reason
+from matchmaker.schemas import TEXT, Amount, CurrencyCode, EntityId, Reason
 from matchmaker.vocabulary import ResourceType
 
 MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
@@ -21,7 +21,7 @@ class MatchCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     amount: Amount
     currency: CurrencyCode
     resource_type: ResourceType
-    note: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=5000, pattern=TEXT)] = ""
 
 
 class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -89,4 +89,5 @@ class NeedUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     currency: CurrencyCode | UnsetType = UNSET
     deadline: date | None | UnsetType = UNSET
     reference: Reference | None | UnsetType = UNSET
-    status: NeedStatus | UnsetType = UNSET
+    #: ``open`` or ``closed``: whether it is funded follows from what is committed.
+    status: Literal["open", "closed"] | UnsetType = UNSET

@@ -13,7 +13,7 @@ from matchmaker.errors import Conflict, InvalidInput, NotFound
 from matchmaker.language import detect_language
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.organisations.service import organisation_for_new
-from matchmaker.patching import patch_changes
+from matchmaker.patching import check_frozen, derived_status, patch_changes
 from matchmaker.schemas import (
     Page,
     check_amount,
@@ -77,6 +77,7 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
         raise NotFound(f"need {need_id} does not exist")
     ensure_member_or_staff(user, row["organisation_id"], "this need")
     changes = patch_changes(patch)
+    check_frozen(user, "need", row["committed"], changes, row, ("country", "resource_types"))
     if "country" in changes:
         check_country("country", changes["country"])
     if "currency" in changes:
@@ -84,6 +85,7 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
         if row["committed"] > 0 and changes["currency"] != row["currency"]:
             raise InvalidInput("currency", "cannot change the currency once part of the need is committed")
     merged = {k: changes.get(k, row[k]) for k in _WRITABLE}
+    merged["status"] = derived_status(merged["status"], row["committed"], float(merged["amount"]), "funded")
     check_amount("amount", merged["amount"], merged["currency"])
     for field in _LISTS:
         check_distinct(field, merged[field])

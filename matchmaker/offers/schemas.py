@@ -101,4 +101,5 @@ class OfferUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     max_amount: Amount | None | UnsetType = UNSET
     deadline: date | None | UnsetType = UNSET
     reference: Reference | None | UnsetType = UNSET
-    status: OfferStatus | UnsetType = UNSET
+    #: ``open`` or ``closed``: whether it is exhausted follows from what is committed.
+    status: Literal["open", "closed"] | UnsetType = UNSET

@@ -15,7 +15,7 @@ from matchmaker.errors import Conflict, InvalidInput, NotFound
 from matchmaker.language import detect_language
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.organisations.service import organisation_for_new
-from matchmaker.patching import patch_changes
+from matchmaker.patching import check_frozen, derived_status, patch_changes
 from matchmaker.schemas import (
     Page,
     check_amount,
@@ -102,9 +102,12 @@ async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patc
     ensure_member_or_staff(user, row["organisation_id"], "this offer")
     current = _columns({**dict(row), "global_": row["global"]})
     changes = _columns(patch_changes(patch))
+    check_frozen(user, "offer", row["committed"], changes, current,
+                 ("countries", "regions", "is_global", "resource_types"))
     if "currency" in changes and row["committed"] > 0 and changes["currency"] != row["currency"]:
         raise InvalidInput("currency", "cannot change the currency once part of the offer is committed")
     merged = {k: changes.get(k, current[k]) for k in _WRITABLE}
+    merged["status"] = derived_status(merged["status"], row["committed"], float(merged["budget"]), "exhausted")
     _check_offer(merged, committed=row["committed"])
     try:
         await queries.update_offer(conn, id=offer_id, **merged)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from matchmaker.schemas import CountryCode
+from matchmaker.schemas import TEXT, CountryCode
 from matchmaker.vocabulary import OrganisationKind
 
 
@@ -22,10 +22,10 @@ class Organisation(msgspec.Struct, frozen=True):
 
 
 class OrganisationCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+    name: Annotated[str, msgspec.Meta(min_length=2, max_length=200, pattern=TEXT)]
     kind: OrganisationKind
     country: CountryCode
     #: Country of origin of a diaspora organisation or migrant: counts as geographic focus.
     origin_country: CountryCode | None = None
     #: Identifier in an outside registry (e.g. IATI organisation id), links funding history.
-    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT)] | None = None
