@@ -1,8 +1,13 @@
 """The event feed and its live stream: coordinators see proposals, states see decisions on their needs."""
 
 import asyncio
+import contextlib
 import json
 
+import msgspec
+
+from matchmaker.accounts.schemas import User
+from matchmaker.events.hub import STREAMS_PER_USER
 from tests.test_matches import make_pair, propose, step
 
 
@@ -78,3 +83,34 @@ async def test_the_feed_pages_by_its_cursor_to_the_end(api):
         params = {"limit": 4, "cursor": page["next_cursor"]}
     assert page["next_cursor"] is None
     assert len(seen) == 6 and seen == sorted(set(seen))
+
+
+async def test_one_query_feeds_every_open_stream_and_each_user_has_a_few(api, app):
+    hub, users = app.state.events, {}
+    for key in ("coordinator", "state", "state_b", "donor"):
+        users[key] = (await api.get("/api/v1/me", as_user=key)).json()
+    with contextlib.ExitStack() as stack:
+        feeds = {key: stack.enter_context(hub.subscribe(_user(user))) for key, user in users.items()}
+        queries_made = []
+        real = hub._fan_out
+
+        async def counted():
+            queries_made.append(1)
+            await real()
+
+        hub._fan_out = counted
+        need, offer = await make_pair(api)
+        await asyncio.sleep(0.3)
+        got = {key: [feed.events.get_nowait().entity for _ in range(feed.events.qsize())] for key, feed in feeds.items()}
+        assert got == {"coordinator": ["need", "offer"], "state": ["need"], "state_b": [], "donor": ["offer"]}
+        assert len(queries_made) <= 2  # one per announcement batch, not one per stream
+
+        for _ in range(STREAMS_PER_USER - 1):
+            stack.enter_context(hub.subscribe(_user(users["donor"])))
+        r = await api.get("/api/v1/events/stream", as_user="donor")
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert "at most" in r.json()["detail"]
+
+
+def _user(body):
+    return msgspec.convert(body, User)

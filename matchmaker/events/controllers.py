@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncGenerator
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
@@ -18,6 +18,8 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
+from matchmaker.events.hub import FEED_BACKLOG
+from matchmaker.events.schemas import Event
 from matchmaker.schemas import Page, decode_cursor, encode_cursor
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import MAX_ID, Cursor, Limit
@@ -25,17 +27,6 @@ from matchmaker.web.params import MAX_ID, Cursor, Limit
 After = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Only events after this id")]
 EntityKind = Literal["organisation", "need", "offer", "match"]
 KEEPALIVE_SECONDS = 15.0
-
-
-class Event(msgspec.Struct, frozen=True):
-    id: int
-    at: datetime
-    actor_id: int | None
-    entity: str
-    entity_id: int
-    action: str
-    changes: dict[str, Any]
-    reason: str | None
 
 
 async def _events_after(conn: asyncpg.Connection, user: User, after: int, limit: int,
@@ -62,7 +53,7 @@ class EventController(Controller):
         more = len(events) > limit
         return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
 
-    @get("/stream", operation_id="StreamEvents", responses=problems(401, 422), media_type="text/event-stream")
+    @get("/stream", operation_id="StreamEvents", responses=problems(401, 422, 429), media_type="text/event-stream")
     async def stream(
         self, request: Request[User, object, object], state: State,
         after: After = 0,
@@ -72,23 +63,32 @@ class EventController(Controller):
         """Server-sent events, live: new proposals, decisions, changes to needs and offers."""
         user, database, hub = request.user, state.database, state.events
         start = last_event_id if last_event_id is not None else after
+        hub.check_room(user)  # a 429 now, not once the stream has begun
 
         async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
-            last, sent = start, 0
-            with hub.subscribe() as wake:
+            last, sent, seen = start, 0, deque(maxlen=FEED_BACKLOG)
+            with hub.subscribe(user) as subscription:  # before the first read: nothing falls between
+                backlog = True
                 while max_events is None or sent < max_events:
-                    async with database.connection() as conn:  # held only while reading
-                        batch = await _events_after(conn, user, last, 100, None)
-                    for event in batch[: None if max_events is None else max_events - sent]:
-                        last, sent = event.id, sent + 1
+                    if backlog or subscription.lagging:  # what it missed, from the database
+                        subscription.lagging, backlog = False, False
+                        async with database.connection() as conn:  # held only while reading
+                            pending = await _events_after(conn, user, last, 100, None)
+                        backlog = len(pending) == 100
+                    else:
+                        try:
+                            nudge_or_event = await asyncio.wait_for(subscription.events.get(), KEEPALIVE_SECONDS)
+                        except asyncio.TimeoutError:
+                            yield ServerSentEventMessage(comment="keep-alive")
+                            continue
+                        pending = [] if nudge_or_event is None else [nudge_or_event]
+                    for event in pending:
+                        if event.id in seen or (max_events is not None and sent >= max_events):
+                            continue
+                        seen.append(event.id)
+                        last, sent = max(last, event.id), sent + 1
                         yield ServerSentEventMessage(
                             data=msgspec.json.encode(event).decode(), id=str(event.id), event=f"{event.entity}.{event.action}"
                         )
-                    if batch:
-                        continue
-                    try:
-                        await asyncio.wait_for(wake.get(), KEEPALIVE_SECONDS)
-                    except asyncio.TimeoutError:
-                        yield ServerSentEventMessage(comment="keep-alive")
 
         return ServerSentEvent(events())

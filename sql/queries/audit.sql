@@ -23,3 +23,8 @@ limit :lim;
 -- name: last_event_id()$
 -- Where the event feed stands now (a listener replays from here after losing its connection).
 select coalesce(max(id), 0) from audit_log;
+
+-- name: events_by_ids(ids)
+-- Announced events in full, with who may see them (the live streams' one query per batch).
+select a.id, a.at, a.actor_id, a.entity, a.entity_id, a.action, a.changes, a.reason, a.organisation_ids
+from audit_log a where a.id = any(:ids::bigint[]) order by a.id;
