@@ -18,6 +18,7 @@ from matchmaker.offers.schemas import OfferCreate
 from matchmaker.offers.service import create_offer
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate
 from matchmaker.organisations.service import create_organisation
+from matchmaker.schemas import convert_input
 from matchmaker.settings import SEED_DIR
 
 
@@ -67,7 +68,7 @@ async def load_demo_data(conn: asyncpg.Connection) -> dict[str, int]:
     ):
         for item in _load(name):
             fields = {k: v for k, v in item.items() if k != "organisation"}
-            data = msgspec.convert({**fields, "organisation_id": orgs[item["organisation"]].id}, struct)
+            data = convert_input({**fields, "organisation_id": orgs[item["organisation"]].id}, struct)
             try:
                 await create(conn, actor, data)
             except Conflict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -16,9 +17,46 @@ T = TypeVar("T")
 
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
-# A JSON number or a decimal string; the range is checked by ``check_amount`` (msgspec has
-# no bounds for Decimal).
-Amount = Annotated[Decimal, msgspec.Meta(description="decimal amount > 0, as a number or a string")]
+class Money(Decimal):
+    """An amount as a client sends it: a JSON number, or a string of digits with an optional
+    decimal part (``"1000"``, ``"1000.50"``); the range is checked by ``check_amount``."""
+
+
+_AMOUNT_STRING = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+def decode_money(kind: type, value: Any) -> Money:
+    """The decoder of ``Money`` (``msgspec`` hands it the JSON value): nothing is guessed,
+    neither spaces, ``1_000``, ``1e2`` nor ``NaN`` in a string."""
+    if isinstance(value, str):
+        if not _AMOUNT_STRING.match(value):
+            raise ValueError(f"{value!r} is not a decimal amount: write digits with an optional decimal part, e.g. '1000.50'")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("expected a number or a decimal string")
+    amount = Money(str(value))
+    if not amount.is_finite():
+        raise ValueError("expected a finite amount")
+    return amount
+
+
+def is_money(kind: Any) -> bool:
+    return kind is Money
+
+
+def encode_money(value: Any) -> str:
+    """``enc_hook`` for encoders that meet ``Money`` (msgspec knows ``Decimal`` only): as a
+    plain ``Decimal`` would be."""
+    if isinstance(value, Money):
+        return str(value)
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+def convert_input(value: Any, kind: type[T]) -> T:
+    """``msgspec.convert`` for input Structs built outside a request (CLI, demo data)."""
+    return msgspec.convert(value, kind, dec_hook=decode_money)
+
+
+Amount = Annotated[Money, msgspec.Meta(description="decimal amount > 0, as a number or a decimal string")]
 # A hundred billion is beyond any capacity-development budget: larger is a typo.
 MAX_AMOUNT = Decimal(100_000_000_000)
 MIN_AMOUNT = Decimal("0.01")

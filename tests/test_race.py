@@ -13,6 +13,7 @@ from matchmaker.needs.schemas import NeedCreate
 from matchmaker.needs.service import create_need
 from matchmaker.offers.schemas import OfferCreate
 from matchmaker.offers.service import create_offer
+from matchmaker.schemas import convert_input
 from tests.factories import need_body, offer_body
 
 OFFERS, BUDGET = 4, 100_000
@@ -29,12 +30,12 @@ async def test_concurrent_approvals_never_overcommit(api, db):
     coordinator = await get_user(db, api.world["users"]["coordinator"])
     async with db.transaction():
         offers = [
-            await create_offer(db, coordinator, msgspec.convert(offer_body(
+            await create_offer(db, coordinator, convert_input(offer_body(
                 budget=BUDGET, min_amount=None, max_amount=None, organisation_id=api.org("nordic")), OfferCreate))
             for _ in range(OFFERS)
         ]
         needs = [
-            await create_need(db, coordinator, msgspec.convert(need_body(
+            await create_need(db, coordinator, convert_input(need_body(
                 amount=SMALL_AMOUNT if i < SMALL_NEEDS else 1_000_000, currency="USD",
                 organisation_id=api.org("senegal")), NeedCreate))
             for i in range(SMALL_NEEDS + BIG_NEEDS)

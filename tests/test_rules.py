@@ -92,3 +92,16 @@ async def test_what_an_approval_relied_on_changes_only_by_a_coordinators_hand(ap
     assert r.status_code == 200  # the rest stays the owner's
     r = await api.patch(f"/api/v1/needs/{need['id']}", as_user="coordinator", json={"country": "SEN"})
     assert r.status_code == 200 and r.json()["country"] == "SEN"
+
+
+@pytest.mark.parametrize("amount", [" 5 ", "1_000", "1e2", "NaN", "+5", "5.", "-5", "0x10", True])
+async def test_an_amount_string_is_digits_with_an_optional_decimal_part(api, amount):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(amount=amount, currency="USD"))
+    assert _field(r) == "amount", r.text
+
+
+async def test_amounts_as_numbers_and_as_decimal_strings_are_the_same(api):
+    for amount in (1000.5, "1000.50", 1e3):
+        r = await api.post("/api/v1/needs", as_user="state", json=need_body(title=f"Need of {amount}", amount=amount,
+                                                                           currency="USD"))
+        assert r.status_code == 201, r.text

@@ -17,10 +17,11 @@ from litestar import Response
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import queries
 from matchmaker.errors import InvalidInput
+from matchmaker.schemas import encode_money
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
-    payload = msgspec.json.encode([method, path, msgspec.to_builtins(body)], order="sorted")
+    payload = msgspec.json.encode([method, path, msgspec.to_builtins(body, enc_hook=encode_money)], order="sorted")
     return hashlib.sha256(payload).hexdigest()
 
 

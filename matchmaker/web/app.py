@@ -25,6 +25,7 @@ from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
+from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[StrictStructSchemaPlugin()],
         request_max_body_size=1_000_000,
         before_send=[security_headers],
+        type_decoders=[(is_money, decode_money)],
     )

@@ -9,6 +9,7 @@ and a decimal amount is a JSON number or a decimal string, as requests may send 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -85,7 +86,7 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             if prop is None or isinstance(prop, Reference):
                 continue
             held, nullable = _present(field.type)
-            if isinstance(held, msgspec.inspect.DecimalType):
+            if isinstance(held, msgspec.inspect.CustomType) and issubclass(held.cls, Decimal):
                 schema.properties[field.encode_name] = _decimal(prop.description, nullable)
             elif isinstance(held, msgspec.inspect.ListType):
                 for array in (prop, *(s for s in prop.one_of or () if isinstance(s, Schema))):
