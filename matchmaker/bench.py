@@ -23,7 +23,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -33,7 +32,7 @@ from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
 from matchmaker.db.migrate import migrate
 from matchmaker.db.queries import fetch_all, queries
-from matchmaker.db.server import ensure_database, release_embedded, start_embedded, with_database
+from matchmaker.db.server import ensure_database, throwaway_server, with_database
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.ranking.bench import measure, synthetic_needs, synthetic_offers
@@ -160,13 +159,8 @@ def _healthy(base: str) -> bool:
 @contextmanager
 def embedded_server() -> Iterator[str]:
     """A throw-away embedded PostgreSQL; yields its admin DSN."""
-    data_dir = Path(tempfile.mkdtemp(prefix="mm-bench-"))
-    server = start_embedded(data_dir)
-    try:
+    with throwaway_server("mm-bench-") as server:
         yield server.get_uri()
-    finally:
-        release_embedded(server)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def fresh_database(admin_dsn: str, name: str) -> str:

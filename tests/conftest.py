@@ -10,8 +10,6 @@ import asyncio
 import itertools
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -28,8 +26,7 @@ from matchmaker.db.pool import connect
 from matchmaker.db.server import (
     create_database,
     drop_database,
-    release_embedded,
-    start_embedded,
+    throwaway_server,
     with_database,
 )
 from matchmaker.organisations.schemas import OrganisationCreate
@@ -66,14 +63,8 @@ def admin_dsn() -> Iterator[str]:
     if url := os.environ.get("DATABASE_URL"):
         yield url
         return
-    # A short path: the server's Unix socket lives there. Stopped and removed afterwards.
-    data_dir = Path(tempfile.mkdtemp(prefix="mm-"))
-    server = start_embedded(data_dir)
-    try:
+    with throwaway_server() as server:
         yield server.get_uri()
-    finally:
-        release_embedded(server)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def populate(conn: asyncpg.Connection) -> dict[str, dict[str, int]]:

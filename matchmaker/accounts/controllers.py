@@ -8,7 +8,14 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from matchmaker.accounts.guards import requires_role
-from matchmaker.accounts.schemas import PasswordChange, Token, TokenRequest, User, UserCreate, UserUpdate
+from matchmaker.accounts.schemas import (
+    PasswordChange,
+    Token,
+    TokenRequest,
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from matchmaker.accounts.service import create_user, set_active
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer

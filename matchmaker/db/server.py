@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -30,6 +35,19 @@ def release_embedded(server) -> None:
     """Give up this process's handle on the embedded server; the last process to do so stops
     it. Blocking (it waits for PostgreSQL to stop), so call it off the event loop."""
     server.cleanup()
+
+
+@contextmanager
+def throwaway_server(prefix: str = "mm-") -> Iterator[Any]:
+    """An embedded server in a new temporary directory (a short path: its Unix socket lives
+    there), stopped and removed afterwards; yields its handle (tests, benchmarks)."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    server = start_embedded(data_dir)
+    try:
+        yield server
+    finally:
+        release_embedded(server)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def with_database(dsn: str, database: str) -> str:

@@ -25,7 +25,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from matchmaker.bench import PASSWORD, embedded_server, fresh_database, load_world, serving
+from matchmaker.bench import (
+    PASSWORD,
+    embedded_server,
+    fresh_database,
+    load_world,
+    serving,
+)
 from matchmaker.db.queries import fetch_all, queries
 
 SCENARIOS = ("Health", "RankedMatches", "RankedOpportunities", "FilteredList", "FullText", "ProposeApprove")

@@ -19,9 +19,9 @@ from matchmaker.patching import check_frozen, derived_status, patch_changes
 from matchmaker.schemas import (
     Page,
     check_amount,
-    check_distinct,
     check_country,
     check_currency,
+    check_distinct,
     decode_cursor,
     page,
 )
