@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.factories import need_body, offer_body
+from tests.test_matches import make_pair, propose
 
 NEED_CASES = {
     "unknown field": (need_body(colour="red"), "colour"),
@@ -114,3 +115,21 @@ async def test_the_document_describes_the_rules_it_enforces(api):
     for status in ("401", "403", "404", "409", "422"):
         assert approve[status]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert set(schemas["Problem"]["required"]) == {"title", "status", "detail"}
+
+
+async def test_what_is_created_says_where_it_lives(api):
+    need, offer = await make_pair(api)
+    for created, kind in ((need, "needs"), (offer, "offers")):
+        r = await api.get(f"/api/v1/{kind}/{created['id']}")
+        assert r.status_code == 200
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(title="Located need"))
+    assert r.headers["location"] == f"/api/v1/needs/{r.json()['id']}"
+    assert (await api.get(r.headers["location"])).json()["title"] == "Located need"
+    r = await api.post("/api/v1/offers", as_user="donor", json=offer_body())
+    assert r.headers["location"] == f"/api/v1/offers/{r.json()['id']}"
+    r = await propose(api, need, offer, headers={"Idempotency-Key": "k1"})
+    assert r.status_code == 201 and r.headers["location"] == f"/api/v1/matches/{r.json()['id']}"
+    again = await propose(api, need, offer, headers={"Idempotency-Key": "k1"})
+    assert again.headers["location"] == r.headers["location"]
+    r = await api.post("/api/v1/organisations", json={"name": "Located org", "kind": "foundation", "country": "CHE"})
+    assert r.headers["location"] == f"/api/v1/organisations/{r.json()['id']}"

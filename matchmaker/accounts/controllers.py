@@ -22,6 +22,7 @@ from matchmaker.accounts.tokens import PUBLIC, TokenIssuer
 from matchmaker.db.queries import queries
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Id
+from matchmaker.web.responses import created
 
 Caller = Request[User, object, object]
 # Token responses are credentials: no cache may keep them.
@@ -66,9 +67,10 @@ class AuthController(Controller):
         return Response(tokens.issue(account.user.id, account.token_version), headers=NO_STORE)
 
     @post("/users", operation_id="CreateUser", responses=problems(401, 403, 409, 422), guards=[requires_role("admin")])
-    async def create(self, data: JSONBody[UserCreate], db: NamedDependency[asyncpg.Connection]) -> User:
+    async def create(self, data: JSONBody[UserCreate], db: NamedDependency[asyncpg.Connection]) -> Response[User]:
         """Create a user account (admins)."""
-        return await create_user(db, data)
+        user = await create_user(db, data)
+        return created(user, f"/api/v1/users/{user.id}")
 
     @patch("/users/{user_id:int}", operation_id="UpdateUser", responses=problems(401, 403, 404, 422),
            guards=[requires_role("admin")])

@@ -66,6 +66,7 @@ class MatchController(Controller):
         return await run_once(
             db, request.user, idempotency_key, fingerprint("POST", request.url.path, data), 201,
             lambda: propose_match(db, request.user, data, score),
+            location=lambda body: f"/api/v1/matches/{body['id']}",
         )
 
     @get("/", operation_id="ListMatches", responses=problems(401, 422))

@@ -27,15 +27,20 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 async def run_once(
     conn: asyncpg.Connection, user: User, key: str | None, request_fingerprint: str, status_code: int,
-    action: Callable[[], Awaitable[msgspec.Struct]],
+    action: Callable[[], Awaitable[msgspec.Struct]], location: Callable[[Any], str] | None = None,
 ) -> Response[Any]:
+    """``action``'s response, or the stored one for a key used before (``location``: where a
+    created resource lives, from its body)."""
     if key is None:
-        return Response(await action(), status_code=status_code)
-    if not await queries.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
+        body = msgspec.to_builtins(await action())
+    elif not await queries.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
         stored = await queries.get_idempotency_key(conn, user_id=user.id, key=key)
         if stored["fingerprint"] != request_fingerprint:
             raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
-        return Response(stored["response_body"], status_code=stored["response_status"])
-    body = msgspec.to_builtins(await action())
-    await queries.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code, response_body=body)
-    return Response(body, status_code=status_code)
+        body, status_code = stored["response_body"], stored["response_status"]
+    else:
+        body = msgspec.to_builtins(await action())
+        await queries.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code,
+                                                response_body=body)
+    headers = {"Location": location(body)} if location and status_code == 201 else None
+    return Response(body, status_code=status_code, headers=headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
@@ -24,6 +24,7 @@ from matchmaker.web.params import (
     RegionFilter,
     SearchText,
 )
+from matchmaker.web.responses import created
 
 
 class NeedController(Controller):
@@ -55,9 +56,10 @@ class NeedController(Controller):
           responses=problems(401, 403, 409, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
-    ) -> Need:
+    ) -> Response[Need]:
         """Post a capacity need for the caller's organisation."""
-        return await create_need(db, request.user, data)
+        need = await create_need(db, request.user, data)
+        return created(need, f"/api/v1/needs/{need.id}")
 
     @get("/{need_id:int}", operation_id="GetNeed", responses=problems(401, 404, 422))
     async def read(self, need_id: Id, db: NamedDependency[asyncpg.Connection]) -> Need:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
@@ -24,6 +24,7 @@ from matchmaker.web.params import (
     RegionFilter,
     SearchText,
 )
+from matchmaker.web.responses import created
 
 
 class OfferController(Controller):
@@ -57,9 +58,10 @@ class OfferController(Controller):
           responses=problems(401, 403, 409, 422))
     async def create(
         self, request: Request[User, object, object], data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
-    ) -> Offer:
+    ) -> Response[Offer]:
         """Publish a funding offer for the caller's organisation."""
-        return await create_offer(db, request.user, data)
+        offer = await create_offer(db, request.user, data)
+        return created(offer, f"/api/v1/offers/{offer.id}")
 
     @get("/{offer_id:int}", operation_id="GetOffer", responses=problems(401, 404, 422))
     async def read(self, offer_id: Id, db: NamedDependency[asyncpg.Connection]) -> Offer:

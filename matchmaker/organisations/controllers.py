@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
@@ -20,6 +20,7 @@ from matchmaker.schemas import Page
 from matchmaker.vocabulary import OrganisationKind
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import CountryFilter, Cursor, Id, Limit, SearchText
+from matchmaker.web.responses import created
 
 
 class OrganisationController(Controller):
@@ -47,11 +48,11 @@ class OrganisationController(Controller):
     @post("/", operation_id="CreateOrganisation", responses=problems(401, 403, 409, 422), guards=[requires_staff])
     async def create(
         self, request: Request[User, object, object], data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
-    ) -> Organisation:
+    ) -> Response[Organisation]:
         """Register an organisation (coordinators and admins)."""
         organisation = await create_organisation(db, data)
         await audit.record(
             db, actor_id=request.user.id, entity="organisation", entity_id=organisation.id, action="created",
             changes={"name": organisation.name, "kind": organisation.kind}, organisation_ids=[organisation.id],
         )
-        return organisation
+        return created(organisation, f"/api/v1/organisations/{organisation.id}")

@@ -47,7 +47,7 @@ async def organisation_for_new(
         assert user.organisation_id is not None
         return await get_organisation(conn, user.organisation_id)
     if requested_id is None:
-        raise InvalidInput("organisation_id", f"coordinators and admins name the organisation the {what} belongs to")
+        raise InvalidInput("organisation_id", f"coordinators and admins name the organisation the {what.rstrip('s')} belongs to")
     try:
         organisation = await get_organisation(conn, requested_id)
     except NotFound as exc:
