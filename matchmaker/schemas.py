@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from matchmaker.errors import InvalidInput
-from matchmaker.vocabulary import countries, currencies_with_rates, minor_units
+from matchmaker.vocabulary import countries, currencies_with_rates, minor_units, region_names
 
 T = TypeVar("T")
 
@@ -108,6 +108,21 @@ def page(items: list[T], limit: int) -> Page[T]:
 def check_country(field: str, code: str | None) -> None:
     if code is not None and code not in countries():
         raise InvalidInput(field, f"unknown country code {code!r} (expected ISO 3166-1 alpha-3, e.g. 'SEN')")
+
+
+def place_filters(country: str | None, region: str | None) -> tuple[str | None, str | None]:
+    """List filters by place, as stored: ``sen`` is ``SEN``, ``western africa`` is ``Western
+    Africa``; an unknown one is an error, not an empty list."""
+    if country is not None:
+        country = country.upper()
+        check_country("country", country)
+    if region is not None:
+        known = region_names()
+        if region.strip().lower() not in known:
+            raise InvalidInput("region", f"unknown UN M49 region {region!r} (e.g. 'Africa', 'Western Africa', "
+                                         "'Latin America and the Caribbean')")
+        region = known[region.strip().lower()]
+    return country, region
 
 
 def check_currency(field: str, code: str) -> None:

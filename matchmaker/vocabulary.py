@@ -54,5 +54,13 @@ def minor_units() -> dict[str, int]:
     return {row["code"]: int(row["minor_unit"]) for row in _read("currencies.csv") if row["minor_unit"].isdigit()}
 
 
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    """Every UN M49 region, sub-region and intermediate region, by its lower-case name."""
+    names = {row[level] for row in countries().values()
+             for level in ("region", "sub_region", "intermediate_region") if row[level]}
+    return {name.lower(): name for name in names}
+
+
 def region_of(country: str) -> str:
     return countries().get(country, {}).get("region", "")

@@ -105,3 +105,13 @@ async def test_amounts_as_numbers_and_as_decimal_strings_are_the_same(api):
         r = await api.post("/api/v1/needs", as_user="state", json=need_body(title=f"Need of {amount}", amount=amount,
                                                                            currency="USD"))
         assert r.status_code == 201, r.text
+
+
+async def test_a_proposal_asks_no_more_than_the_need_and_a_second_one_names_the_first(api):
+    need, offer = await make_pair(api, need={"amount": 85_000_000, "currency": "XOF"},
+                                  offer={"currency": "XOF", "budget": 900_000_000, "min_amount": None, "max_amount": None})
+    r = await propose(api, need, offer, amount=90_000_000, currency="XOF")
+    assert _field(r) == "amount" and "85,000,000" in r.json()["errors"][0]["message"]
+    first = (await propose(api, need, offer, amount=40_000_000, currency="XOF")).json()
+    r = await propose(api, need, offer, amount=10_000_000, currency="XOF")
+    assert r.status_code == 409 and r.json()["match_id"] == first["id"] and str(first["id"]) in r.json()["detail"]

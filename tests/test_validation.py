@@ -133,3 +133,22 @@ async def test_what_is_created_says_where_it_lives(api):
     assert again.headers["location"] == r.headers["location"]
     r = await api.post("/api/v1/organisations", json={"name": "Located org", "kind": "foundation", "country": "CHE"})
     assert r.headers["location"] == f"/api/v1/organisations/{r.json()['id']}"
+
+
+async def test_place_filters_take_any_case_and_refuse_unknown_places(api):
+    senegal = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    for params in ({"country": "sen"}, {"country": "SEN"}, {"region": "western africa"}, {"region": "WESTERN AFRICA"}):
+        r = await api.get("/api/v1/needs", params=params)
+        assert [n["id"] for n in r.json()["items"]] == [senegal["id"]], params
+    for params in ({"country": "ZZZ"}, {"region": "Atlantis"}):
+        for url in ("/api/v1/needs", "/api/v1/offers"):
+            r = await api.get(url, params=params)
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == next(iter(params)), (url, params)
+
+
+async def test_a_decision_without_a_body_says_one_is_needed(api):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer)).json()
+    r = await api.post(f"/api/v1/matches/{match['id']}/approve")
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "body", "message": "a JSON body is required", "source": "body"}]

@@ -88,12 +88,19 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
             raise InvalidInput("resource_type", f"the {what} does not cover {data.resource_type}")
     in_offer_currency = await _convert(conn, data.amount, data.currency, offer.currency)
     _check_ticket(in_offer_currency, msgspec.structs.asdict(offer))
+    in_need_currency = await _convert(conn, data.amount, data.currency, need.currency)
+    remaining = Decimal(str(need.amount)) - Decimal(str(need.committed))
+    if in_need_currency > remaining:
+        raise InvalidInput("amount", f"more than the need still asks ({remaining:,.2f} {need.currency})")
     match_id = await queries.insert_match(
         conn, need_id=need.id, offer_id=offer.id, resource_type=data.resource_type, amount=data.amount,
         currency=data.currency, note=data.note, score=score, proposed_by=user.id,
     )
     if match_id is None:
-        raise Conflict("this need and offer already have an open proposal for that resource type")
+        blocking = await queries.open_proposal(conn, need_id=need.id, offer_id=offer.id,
+                                               resource_type=data.resource_type)
+        raise Conflict(f"match {blocking} already proposes this need and offer for {data.resource_type}: "
+                       "decide or withdraw it first", match_id=blocking)
     await audit.record(
         conn, actor_id=user.id, entity="match", entity_id=match_id, action="proposed",
         changes={"amount": data.amount, "currency": data.currency, "resource_type": data.resource_type},

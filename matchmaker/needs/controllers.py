@@ -11,7 +11,7 @@ from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
 from matchmaker.needs.schemas import Need, NeedCreate, NeedStatus, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
-from matchmaker.schemas import Page
+from matchmaker.schemas import Page, place_filters
 from matchmaker.vocabulary import CapacityArea, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
@@ -47,6 +47,7 @@ class NeedController(Controller):
         cursor: Cursor = None,
     ) -> Page[Need]:
         """List capacity needs, newest first, with filters and full-text search."""
+        country, region = place_filters(country, region)
         return await list_needs(
             db, organisation_id=organisation_id, country=country, region=region, gcm_objective=gcm_objective,
             capacity_area=capacity_area, resource_type=resource_type, status=status, q=q, limit=limit, cursor=cursor,

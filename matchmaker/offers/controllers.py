@@ -11,7 +11,7 @@ from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferStatus, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
-from matchmaker.schemas import Page
+from matchmaker.schemas import Page, place_filters
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
@@ -48,6 +48,7 @@ class OfferController(Controller):
         cursor: Cursor = None,
     ) -> Page[Offer]:
         """List funding offers, newest first; ``country``/``region`` select offers that may be spent there."""
+        country, region = place_filters(country, region)
         return await list_offers(
             db, organisation_id=organisation_id, kind=kind, country=country, region=region,
             gcm_objective=gcm_objective, capacity_area=capacity_area, resource_type=resource_type,

@@ -8,7 +8,7 @@ from litestar.params import FromQuery
 
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
 from matchmaker.ranking.service import RankingService
-from matchmaker.schemas import Page
+from matchmaker.schemas import Page, place_filters
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
@@ -40,6 +40,7 @@ class RankingController(Controller):
         limit: Limit = 20,
     ) -> Response[Page[SuggestedNeed]]:
         """Eligible open needs for an offer, best first, with the needs list's filters."""
+        country, region = place_filters(country, region)
         kept = await ranking.needs_for_offer(
             offer_id, limit, country=country, region=region, gcm_objective=gcm_objective,
             capacity_area=capacity_area, resource_type=resource_type,

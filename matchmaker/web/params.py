@@ -14,9 +14,11 @@ SearchText = Annotated[
     str | None,
     QueryParameter(min_length=1, max_length=500, pattern=r"^[^\x00]*$", description="Full-text search (en/fr/es)"),
 ]
-CountryFilter = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
+CountryFilter = Annotated[
+    str | None, QueryParameter(pattern=r"^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3 (any case)")
+]
 RegionFilter = Annotated[
-    str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$", description="UN M49 region or sub-region")
+    str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$", description="UN M49 region or sub-region (any case)")
 ]
 ObjectiveFilter = Annotated[int | None, QueryParameter(ge=1, le=23, description="GCM objective (1-23)")]
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]

@@ -60,6 +60,8 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
             field, message = match.group(1) or field, message[: match.start()]
         if field == "data":  # the request body itself: name the field inside it
             field = ""
+        if message.strip("'") == "data":  # no body at all where one is required
+            field, message = "body", "a JSON body is required"
         if named := _NAMED_FIELD.search(message):
             field = f"{field}.{named.group(1)}" if field else named.group(1)
         errors.append({"field": field or "body", "message": message, "source": item.get("source", "body")})

@@ -87,3 +87,8 @@ where user_id = :user_id and key = :key;
 -- What the match holds now: releasing exactly this keeps the ledger balanced whatever the rates do.
 select coalesce(sum(need_delta), 0) as need_delta, coalesce(sum(offer_delta), 0) as offer_delta
 from ledger_entries where match_id = :match_id;
+
+-- name: open_proposal(need_id, offer_id, resource_type)$
+-- The proposal that stands in the way of another for the same pairing and resource.
+select id from matches
+where need_id = :need_id and offer_id = :offer_id and resource_type = :resource_type and status = 'proposed';
