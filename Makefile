@@ -1,5 +1,7 @@
-# Two commands: `make run` (service with demo data) and `make test` (the whole suite).
+# Two commands: `make run` (service with demo data; HOST and PORT may be set) and `make test` (the whole suite).
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,6 +11,7 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "installing Matchmaker and its dependencies into $(VENV) (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -18,7 +21,7 @@ run: install
 	$(BIN)/matchmaker db migrate
 	$(BIN)/matchmaker seed --allow-external-database
 	$(BIN)/matchmaker import-history seed/history.csv
-	$(BIN)/matchmaker serve --host 127.0.0.1 --port 8000
+	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest
