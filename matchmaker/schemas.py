@@ -98,6 +98,23 @@ def decode_cursor(cursor: str | None) -> int | None:
     raise InvalidInput("cursor", "not a cursor returned by this list")
 
 
+def encode_offset(offset: int) -> str:
+    """A cursor into a ranked list (a position, since ranks have no order of ids)."""
+    return base64.urlsafe_b64encode(f"at:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str | None, most: int) -> int:
+    if cursor is None:
+        return 0
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+        if prefix == "at" and value.isdigit() and int(value) <= most:
+            return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidInput("cursor", "not a cursor returned by this list")
+
+
 def page(items: list[T], limit: int) -> Page[T]:
     """Build a page from ``limit + 1`` fetched items (each with an ``id``): the extra one only says there is more."""
     if len(items) > limit:

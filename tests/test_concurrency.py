@@ -13,6 +13,7 @@ from tests.factories import need_body, offer_body
 from tests.test_matches import propose
 
 POOL = 2
+PAGES = ((2, 0), (5, 0), (2, 2))  # (limit, offset): first pages and a second one
 CALLERS = 4 * POOL
 
 
@@ -103,9 +104,9 @@ async def test_kept_pages_always_equal_fresh_ones_through_a_run_of_changes(api, 
     needs, offers = await _world(api, app, needs=4, offers=4)
     regions, objectives = ["Africa", "Americas", "Europe"], [[11], [11, 1], [2], [23]]
     for _ in range(6):
-        for need, offer, limit in itertools.product(needs, offers, (2, 5)):
-            await ranking.offers_for_need(need["id"], limit)
-            await ranking.needs_for_offer(offer["id"], limit)
+        for need, offer, (limit, offset) in itertools.product(needs, offers, PAGES):
+            await ranking.offers_for_need(need["id"], limit, offset=offset)
+            await ranking.needs_for_offer(offer["id"], limit, offset)
         for _ in range(4):
             change = rng.choice(["offer", "new offer", "need", "match"])
             if change == "offer":
@@ -124,17 +125,18 @@ async def test_kept_pages_always_equal_fresh_ones_through_a_run_of_changes(api, 
                     r = await api.post(f"/api/v1/matches/{r.json()['id']}/approve", json={"reason": "fits"})
             assert r.status_code in (200, 201, 409, 422), r.text
         await ranking.settle()
-        for need, limit in itertools.product(needs, (2, 5)):
-            kept = await ranking.offers_for_need(need["id"], limit)
-            _same(kept, await ranking._offers_page(need["id"], limit, None), "offer")
-        for offer, limit in itertools.product(offers, (2, 5)):
-            kept = await ranking.needs_for_offer(offer["id"], limit)
-            _same(kept, await ranking._needs_page(offer["id"], limit, {}), "need")
+        for need, (limit, offset) in itertools.product(needs, PAGES):
+            kept = await ranking.offers_for_need(need["id"], limit, offset=offset)
+            _same(kept, await ranking._offers_page(need["id"], limit, None, offset), "offer")
+        for offer, (limit, offset) in itertools.product(offers, PAGES):
+            kept = await ranking.needs_for_offer(offer["id"], limit, offset)
+            _same(kept, await ranking._needs_page(offer["id"], limit, {}, offset), "need")
 
 
 def _same(kept, fresh, side):
     """The same documents in the same order, as they stand now, with the same scores (to float
     rounding: the scores of one pair computed beside different others differ in the 8th digit)."""
+    assert kept.page.next_cursor == fresh.page.next_cursor
     kept, fresh = kept.page.items, fresh.page.items
     assert [(getattr(i, side).id, getattr(i, side).committed) for i in kept] == \
            [(getattr(i, side).id, getattr(i, side).committed) for i in fresh]

@@ -133,3 +133,22 @@ async def test_funded_or_unknown_need_has_no_matches(api):
     assert await _ranked(api, f"/api/v1/needs/{need['id']}/matches") == []
     assert (await api.get("/api/v1/needs/999999/matches")).status_code == 404
     assert (await api.get("/api/v1/offers/999999/opportunities")).status_code == 404
+
+
+async def test_ranked_lists_page_by_their_cursor(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    offers = [(await api.post("/api/v1/offers", as_user="donor", json=offer_body(title=f"Border offer {i}"))).json()
+              for i in range(5)]
+    whole = await _ranked_when(api, f"/api/v1/needs/{need['id']}/matches", [o["id"] for o in offers], limit=20)
+    seen, params = [], {"limit": 2}
+    for _ in range(4):
+        r = await api.get(f"/api/v1/needs/{need['id']}/matches", params=params)
+        assert r.status_code == 200, r.text
+        seen += [i["offer"]["id"] for i in r.json()["items"]]
+        if r.json()["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": r.json()["next_cursor"]}
+    assert r.json()["next_cursor"] is None
+    assert seen == [i["offer"]["id"] for i in whole]
+    r = await api.get(f"/api/v1/offers/{offers[0]['id']}/opportunities", params={"cursor": "garbage"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"

@@ -7,12 +7,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
-from matchmaker.ranking.service import RankingService
-from matchmaker.schemas import Page, place_filters
+from matchmaker.ranking.service import MAX_OFFSET, RankingService
+from matchmaker.schemas import Page, decode_offset, place_filters
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,
+    Cursor,
     Id,
     Limit,
     ObjectiveFilter,
@@ -27,22 +28,24 @@ class RankingController(Controller):
     @get("/needs/{need_id:int}/matches", operation_id="RankOffersForNeed", responses=problems(401, 404, 422))
     async def matches(
         self, need_id: Id, ranking: NamedDependency[RankingService],
-        kind: FromQuery[OrganisationKind | None] = None, limit: Limit = 20,
+        kind: FromQuery[OrganisationKind | None] = None, limit: Limit = 20, cursor: Cursor = None,
     ) -> Response[Page[SuggestedOffer]]:
         """Eligible open offers for a need, best first, each with the evidence behind its score."""
-        return _json((await ranking.offers_for_need(need_id, limit, kind)).body)
+        offset = decode_offset(cursor, MAX_OFFSET)
+        return _json((await ranking.offers_for_need(need_id, limit, kind, offset)).body)
 
     @get("/offers/{offer_id:int}/opportunities", operation_id="RankNeedsForOffer", responses=problems(401, 404, 422))
     async def opportunities(
         self, offer_id: Id, ranking: NamedDependency[RankingService],
         country: CountryFilter = None, region: RegionFilter = None, gcm_objective: ObjectiveFilter = None,
         capacity_area: FromQuery[CapacityArea | None] = None, resource_type: FromQuery[ResourceType | None] = None,
-        limit: Limit = 20,
+        limit: Limit = 20, cursor: Cursor = None,
     ) -> Response[Page[SuggestedNeed]]:
         """Eligible open needs for an offer, best first, with the needs list's filters."""
         country, region = place_filters(country, region)
         kept = await ranking.needs_for_offer(
-            offer_id, limit, country=country, region=region, gcm_objective=gcm_objective,
+            offer_id, limit, decode_offset(cursor, MAX_OFFSET), country=country, region=region,
+            gcm_objective=gcm_objective,
             capacity_area=capacity_area, resource_type=resource_type,
         )
         return _json(kept.body)

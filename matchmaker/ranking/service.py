@@ -42,7 +42,7 @@ from matchmaker.ranking.model import MatchRanker
 from matchmaker.ranking.pages import PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
-from matchmaker.schemas import Page
+from matchmaker.schemas import Page, encode_offset
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "ranker.skops"
@@ -124,16 +124,24 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
         return model
 
 
+MAX_OFFSET = 500  # how deep the ranked lists page (each page ranks all before it)
+
+
 class RankedPage(NamedTuple, Generic[T]):
-    """A ranked page and its JSON body, encoded once however often it is served."""
+    """A ranked page, its JSON body (encoded once however often it is served), and the ids
+    of everything ranked up to it (a change to any of them moves the page)."""
 
     page: Page[T]
     body: bytes
+    ranked_ids: frozenset[int]
 
     @classmethod
-    def of(cls, items: list[T]) -> RankedPage[T]:
-        page = Page(items=items, next_cursor=None)
-        return cls(page, encode_json(page))
+    def of(cls, ranked: list[T], offset: int, limit: int, side: str) -> RankedPage[T]:
+        """The page ``[offset, offset + limit)`` of ``ranked`` (ranked one further, to tell
+        whether more follow)."""
+        more = len(ranked) > offset + limit and offset + limit <= MAX_OFFSET
+        page = Page(items=ranked[offset : offset + limit], next_cursor=encode_offset(offset + limit) if more else None)
+        return cls(page, encode_json(page), frozenset(getattr(item, side).id for item in ranked))
 
 
 class _Versions:
@@ -162,10 +170,8 @@ class RankingService:
         self._versions = _Versions()
         # Offers ranked for a need, keyed (need id, limit, kind); needs ranked for an offer,
         # keyed (offer id, limit, filters).
-        self._offer_pages: PageCache[RankedPage[SuggestedOffer]] = PageCache(
-            CACHED_PAGES, lambda kept: frozenset(item.offer.id for item in kept.page.items))
-        self._need_pages: PageCache[RankedPage[SuggestedNeed]] = PageCache(
-            CACHED_PAGES, lambda kept: frozenset(item.need.id for item in kept.page.items))
+        self._offer_pages: PageCache[RankedPage[SuggestedOffer]] = PageCache(CACHED_PAGES, lambda kept: kept.ranked_ids)
+        self._need_pages: PageCache[RankedPage[SuggestedNeed]] = PageCache(CACHED_PAGES, lambda kept: kept.ranked_ids)
         # Changes are applied in the order they were announced, by one task, in batches.
         self._changes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._follower: asyncio.Task[None] | None = None
@@ -295,46 +301,50 @@ class RankingService:
         """What a page of ``side``'s document was computed from, but the other side (judged)."""
         return date.today(), self._versions.model, self._versions.of(side, doc_id)
 
-    async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None) -> RankedPage[SuggestedOffer]:
-        """Eligible open offers for a need, best first; 404 for an unknown need."""
+    async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None,
+                              offset: int = 0) -> RankedPage[SuggestedOffer]:
+        """Eligible open offers for a need, best first, from ``offset``; 404 for an unknown need."""
         return await self._offer_pages.get(
-            (need_id, limit, kind), self._token("needs", need_id),
-            lambda: self._offers_page(need_id, limit, kind),
+            (need_id, limit, kind, offset), self._token("needs", need_id),
+            lambda: self._offers_page(need_id, limit, kind, offset),
         )
 
-    async def _offers_page(self, need_id: int, limit: int, kind: str | None) -> RankedPage[SuggestedOffer]:
+    async def _offers_page(self, need_id: int, limit: int, kind: str | None,
+                           offset: int) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
             await get_need(conn, need_id)  # 404 for an unknown need
             rows = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
         if rows[0]["status"] != "open":  # a funded or closed need has no matches
-            return RankedPage.of([])
-        ranked = await self._engine(self._rank_offers, need_doc(rows[0]), limit, [kind] if kind else None)
+            return RankedPage.of([], offset, limit, "offer")
+        ranked = await self._engine(self._rank_offers, need_doc(rows[0]), offset + limit + 1, [kind] if kind else None)
         async with self._db.connection() as conn:
             offers = await get_offers(conn, [int(r.offer_id) for r in ranked])
         items = [SuggestedOffer(r.score, offers[int(r.offer_id)], r.explanation) for r in ranked
                  if int(r.offer_id) in offers]
-        return RankedPage.of(items)
+        return RankedPage.of(items, offset, limit, "offer")
 
     def _rank_offers(self, need: NeedDoc, limit: int, kinds: Collection[str] | None) -> list[RankedOffer]:
         return self.ranker.rank(need, self.offers, limit=limit, kinds=kinds)
 
-    async def needs_for_offer(self, offer_id: int, limit: int, **filters: Any) -> RankedPage[SuggestedNeed]:
+    async def needs_for_offer(self, offer_id: int, limit: int, offset: int = 0,
+                              **filters: Any) -> RankedPage[SuggestedNeed]:
         """Eligible open needs for an offer, among those passing the needs list's filters."""
         return await self._need_pages.get(
-            (offer_id, limit, tuple(sorted(filters.items()))), self._token("offers", offer_id),
-            lambda: self._needs_page(offer_id, limit, filters),
+            (offer_id, limit, tuple(sorted(filters.items())), offset), self._token("offers", offer_id),
+            lambda: self._needs_page(offer_id, limit, filters, offset),
         )
 
-    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any]) -> RankedPage[SuggestedNeed]:
+    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any],
+                          offset: int) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
             await get_offer(conn, offer_id)
             rows = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
-        ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), limit, filters)
+        ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), offset + limit + 1, filters)
         async with self._db.connection() as conn:
             needs = await get_needs(conn, [int(r.need_id) for r in ranked])
         items = [SuggestedNeed(r.score, needs[int(r.need_id)], r.explanation) for r in ranked
                  if int(r.need_id) in needs]
-        return RankedPage.of(items)
+        return RankedPage.of(items, offset, limit, "need")
 
     def _rank_needs(self, offer: OfferDoc, limit: int, filters: dict[str, Any]) -> list[RankedNeed]:
         allowed = None
@@ -382,7 +392,7 @@ def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc
                       key: Hashable, kept: RankedPage[SuggestedOffer], ids: frozenset[int]) -> bool:
     """Whether changed offers alter a need's page: one is on it, or now scores onto it
     (pages of needs not open in the index go too: closed ones cost nothing to recompute)."""
-    need_id, limit, kind = key
+    need_id, limit, kind, _ = key
     if ids & changed or need_id not in entering:
         return True
     return any((kind is None or offer.funder_kind == kind) and _enters(kept, limit, score)
@@ -393,7 +403,7 @@ def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, li
                      key: Hashable, kept: RankedPage[SuggestedNeed], ids: frozenset[int]) -> bool:
     """Whether changed needs alter an offer's page: one is on it, or now scores onto it
     (pages of offers not scored against the change, kept since, go too)."""
-    offer_id, limit, filters = key
+    offer_id, limit, filters, _ = key
     if ids & changed or offer_id not in ranked:
         return True
     return any(_passes(need, **dict(filters)) and _enters(kept, limit, score)
