@@ -114,3 +114,15 @@ async def test_one_query_feeds_every_open_stream_and_each_user_has_a_few(api, ap
 
 def _user(body):
     return msgspec.convert(body, User)
+
+
+async def test_matches_and_events_name_what_they_are_about(api):
+    need, offer = await make_pair(api)
+    match = (await propose(api, need, offer, as_user="donor")).json()
+    assert (match["need_title"], match["offer_title"]) == (need["title"], offer["title"])
+    assert (match["need_organisation"], match["offer_organisation"]) == ("Test senegal", "Test nordic")
+    listed = (await api.get("/api/v1/matches")).json()["items"][0]
+    assert listed["need_title"] == need["title"] and listed["offer_organisation"] == "Test nordic"
+    subjects = [(e["entity"], e["subject"]) for e in (await api.get("/api/v1/events")).json()["items"]]
+    assert subjects == [("need", need["title"]), ("offer", offer["title"]),
+                        ("match", f"{need['title']} ↔ {offer['title']}")]

@@ -9,6 +9,9 @@ import msgspec
 
 
 class Event(msgspec.Struct, frozen=True):
+    """``subject`` names what the event is about: a need's or offer's title, an
+    organisation's name, or both sides of a match (as they are named now)."""
+
     id: int
     at: datetime
     actor_id: int | None
@@ -17,3 +20,4 @@ class Event(msgspec.Struct, frozen=True):
     action: str
     changes: dict[str, Any]
     reason: str | None
+    subject: str | None = None

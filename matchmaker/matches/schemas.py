@@ -39,11 +39,18 @@ class Withdrawal(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class Match(msgspec.Struct, frozen=True):
+    """A proposed pairing and where it stands, with both sides named (a review queue needs no
+    second request per item)."""
+
     id: int
     need_id: int
     offer_id: int
+    need_title: str
+    offer_title: str
     need_organisation_id: int
     offer_organisation_id: int
+    need_organisation: str
+    offer_organisation: str
     resource_type: ResourceType
     amount: float
     currency: str

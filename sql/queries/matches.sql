@@ -6,7 +6,8 @@ returning id;
 
 -- name: get_match(id)^
 select id, need_id, offer_id, resource_type, amount, currency, status, note, score, proposed_by,
-       created_at, updated_at, need_organisation_id, offer_organisation_id
+       created_at, updated_at, need_organisation_id, offer_organisation_id, need_title, offer_title,
+       need_organisation, offer_organisation
 from matches_read where id = :id;
 
 -- name: lock_match(id)^
@@ -19,7 +20,8 @@ update matches set status = :status, amount = :amount, updated_at = now() where 
 -- name: list_matches(status, need_id, offer_id, organisation_id, before_id, lim)
 -- organisation_id null: every match (staff); else those on the organisation's needs or offers.
 select id, need_id, offer_id, resource_type, amount, currency, status, note, score, proposed_by,
-       created_at, updated_at, need_organisation_id, offer_organisation_id
+       created_at, updated_at, need_organisation_id, offer_organisation_id, need_title, offer_title,
+       need_organisation, offer_organisation
 from matches_read
 where (:status::text is null or status = :status)
   and (:need_id::bigint is null or need_id = :need_id)
