@@ -24,6 +24,7 @@ run: install
 	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check matchmaker tests
 	$(BIN)/python -m pytest
 
 bench: install

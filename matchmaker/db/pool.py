@@ -7,7 +7,6 @@ waits at most ``acquire_timeout`` seconds and is then told to retry (503 with
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,7 +47,7 @@ class Database:
         for background work that must not be dropped)."""
         try:
             conn = await self.pool.acquire(timeout=None if wait else self.acquire_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Unavailable("every database connection is busy; retry shortly") from None
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError) as exc:
             raise Unavailable("the database is unavailable; retry shortly") from exc

@@ -78,7 +78,7 @@ class EventController(Controller):
                     else:
                         try:
                             nudge_or_event = await asyncio.wait_for(subscription.events.get(), KEEPALIVE_SECONDS)
-                        except asyncio.TimeoutError:
+                        except TimeoutError:
                             yield ServerSentEventMessage(comment="keep-alive")
                             continue
                         pending = [] if nudge_or_event is None else [nudge_or_event]
