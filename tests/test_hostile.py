@@ -121,3 +121,13 @@ async def test_responses_carry_security_headers(api):
     assert page.headers["content-type"].startswith("text/html")
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
+
+
+async def test_the_documentation_page_works_offline(api):
+    for url in ("/schema", "/schema/swagger"):
+        page = await api.get(url, as_user=None)
+        assert page.status_code == 200
+        assert "http://" not in page.text and "https://" not in page.text  # no CDN: it works offline
+    for name, kind in (("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "text/css")):
+        r = await api.get(f"/static/swagger-ui/{name}", as_user=None)
+        assert r.status_code == 200 and kind in r.headers["content-type"] and len(r.content) > 10_000

@@ -23,8 +23,8 @@ from matchmaker.db.queries import queries
 from matchmaker.schemas import MAX_ID
 from matchmaker.settings import Settings
 
-# Paths anyone may call: health, the API description, and getting a token.
-PUBLIC_PATHS = ["^/health$", "^/schema", "^/api/v1/auth/token$", "^/$", "^/favicon.ico$"]
+# Paths anyone may call: health, the API description and its page's files, and getting a token.
+PUBLIC_PATHS = ["^/health$", "^/schema", "^/static/", "^/api/v1/auth/token$", "^/$", "^/favicon.ico$"]
 # Operations anyone may call declare it: an empty requirement overrides the global bearer one.
 PUBLIC: list[dict[str, list[str]]] = [{}]
 ISSUER = "matchmaker"

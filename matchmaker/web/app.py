@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.static_files import create_static_files_router
 
 import matchmaker
 from matchmaker.accounts.controllers import AuthController
@@ -30,7 +31,7 @@ from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
 from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
 from matchmaker.web.headers import security_headers
-from matchmaker.web.openapi import StrictStructSchemaPlugin, openapi_config
+from matchmaker.web.openapi import STATIC_DIR, STATIC_PATH, StrictStructSchemaPlugin, openapi_config
 from matchmaker.web.problems import EXCEPTION_HANDLERS
 
 
@@ -76,7 +77,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, EventController, StatsController, RankingController],
+                        MatchController, EventController, StatsController, RankingController,
+                        create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "ranking": Provide(provide_ranking, sync_to_thread=False),
                       "signin": Provide(provide_signin, sync_to_thread=False),

@@ -10,6 +10,7 @@ and a decimal amount is a JSON number or a decimal string, as requests may send 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -18,12 +19,14 @@ import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 
 import matchmaker
 from matchmaker.web.problems import PROBLEM_JSON, Problem
 
+STATIC_PATH = "/static"
+STATIC_DIR = Path(__file__).parent / "static"
 DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # amounts are positive
 # What each error status means in this API (the body is always a ``Problem``).
 _MEANINGS = {
@@ -101,6 +104,11 @@ def openapi_config() -> OpenAPIConfig:
         version=matchmaker.__version__,
         description="Matching capacity needs in migration governance with funders and their resources.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        # Served from the package (``web/static``): the documentation works offline.
+        render_plugins=[SwaggerRenderPlugin(
+            path=["/", "/swagger"], js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-bundle.js",
+            css_url=f"{STATIC_PATH}/swagger-ui/swagger-ui.css",
+            standalone_preset_js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-standalone-preset.js", favicon="",
+        )],
         use_handler_docstrings=True,
     )
