@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from matchmaker.errors import InvalidInput
-from matchmaker.vocabulary import countries, currencies_with_rates, minor_units, region_names
+from matchmaker.vocabulary import countries, currencies_with_rates, dac_sectors, minor_units, region_names
 
 T = TypeVar("T")
 
@@ -161,6 +161,15 @@ def check_amount(field: str, value: Decimal | float | None, currency: str) -> No
     if value != value.quantize(Decimal(1).scaleb(-places)):
         unit = "whole units" if places == 0 else f"at most {places} decimal places"
         raise InvalidInput(field, f"{value} has more precision than {currency} allows ({unit})")
+
+
+def check_sectors(field: str, codes: list[str] | None) -> None:
+    """Sectors are OECD DAC 5-digit purpose codes (``15190``: facilitation of orderly, safe,
+    regular and responsible migration and mobility)."""
+    known = dac_sectors()
+    for i, code in enumerate(codes or ()):
+        if code not in known:
+            raise InvalidInput(f"{field}[{i}]", f"unknown DAC purpose code {code!r} (5 digits, e.g. '15190')")
 
 
 def check_distinct(field: str, values: list | None) -> None:

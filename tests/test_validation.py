@@ -152,3 +152,24 @@ async def test_a_decision_without_a_body_says_one_is_needed(api):
     r = await api.post(f"/api/v1/matches/{match['id']}/approve")
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "body", "message": "a JSON body is required", "source": "body"}]
+
+
+async def test_vocabularies_list_what_forms_offer(api):
+    r = await api.get("/api/v1/vocabularies", as_user="state")
+    assert r.status_code == 200
+    body = r.json()
+    assert len(body["gcm_objectives"]) == 23 and body["gcm_objectives"][10]["number"] == 11
+    assert "border" in body["gcm_objectives"][10]["title"].lower()
+    assert {"value": "border_management", "label": "Border management"} in body["capacity_areas"]
+    assert {t["value"] for t in body["resource_types"]} >= {"financial", "in_kind", "volunteers"}
+    assert "Western Africa" in body["regions"] and "Africa" in body["regions"]
+    senegal = next(c for c in body["countries"] if c["code"] == "SEN")
+    assert senegal["name_fr"] == "Sénégal" and senegal["intermediate_region"] == "Western Africa"
+    assert {"code": "JPY", "name": "Yen", "minor_unit": 0} in body["currencies"]
+    assert any(s["code"] == "15190" for s in body["dac_sectors"])
+
+
+async def test_sectors_are_dac_purpose_codes(api):
+    r = await api.post("/api/v1/needs", as_user="state", json=need_body(sectors=["15190", "99999"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "sectors[1]"
+    assert (await api.post("/api/v1/needs", as_user="state", json=need_body(sectors=["15190"]))).status_code == 201

@@ -20,6 +20,7 @@ from matchmaker.schemas import (
     check_country,
     check_currency,
     check_distinct,
+    check_sectors,
     decode_cursor,
     page,
 )
@@ -57,6 +58,7 @@ async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) ->
     check_amount("amount", data.amount, data.currency)
     for field in _LISTS:
         check_distinct(field, getattr(data, field))
+    check_sectors("sectors", data.sectors)
     fields = msgspec.structs.asdict(data)
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
@@ -89,6 +91,7 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
     check_amount("amount", merged["amount"], merged["currency"])
     for field in _LISTS:
         check_distinct(field, merged[field])
+    check_sectors("sectors", merged["sectors"])
     if float(merged["amount"]) < row["committed"]:
         raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
     try:

@@ -22,6 +22,7 @@ from matchmaker.schemas import (
     check_country,
     check_currency,
     check_distinct,
+    check_sectors,
     decode_cursor,
     page,
 )
@@ -50,6 +51,7 @@ def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
         check_amount(field, offer[field], offer["currency"])
     for field in ("gcm_objectives", "capacity_areas", "resource_types", "sectors", "countries", "regions"):
         check_distinct(field, offer[field])
+    check_sectors("sectors", offer["sectors"])
     if not (offer["is_global"] or offer["countries"] or offer["regions"]):
         raise InvalidInput("countries", "say where the offer may be spent: countries, regions, or global")
     low, high, budget = offer["min_amount"], offer["max_amount"], float(offer["budget"])

@@ -32,7 +32,8 @@ from matchmaker.ranking.documents import (
 )
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.reference import countries, dac_sectors
+from matchmaker.ranking.reference import countries
+from matchmaker.vocabulary import dac_sectors
 
 _OPENINGS = {
     "en": ["Strengthening", "Support to", "Capacity building for", "Technical assistance on", "Improving"],

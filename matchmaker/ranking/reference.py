@@ -7,30 +7,17 @@ their 3-digit DAC category. Countries roll up to their UN M49 sub-region(s) and 
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
-from importlib.resources import files
 
 from matchmaker import vocabulary
 from matchmaker.ranking.text import fold
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with files("matchmaker.ranking").joinpath("data", name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
-
-
-@lru_cache(maxsize=1)
-def dac_sectors() -> dict[str, dict[str, str]]:
-    """DAC 5-digit code → row (name, category, category_name)."""
-    return {row["code"]: row for row in _rows("dac_sectors.csv")}
-
-
 @lru_cache(maxsize=1)
 def _sector_names() -> dict[str, str]:
-    names = {fold(row["name"]): code for code, row in dac_sectors().items()}
+    names = {fold(row["name"]): code for code, row in vocabulary.dac_sectors().items()}
     # A category name alone ("Health") stands for its first code, the general one.
-    for code, row in sorted(dac_sectors().items(), reverse=True):
+    for code, row in sorted(vocabulary.dac_sectors().items(), reverse=True):
         names.setdefault(fold(row["category_name"]), code)
     return names
 
@@ -49,7 +36,7 @@ def sector_category(key: str) -> str | None:
 
 
 def sector_label(key: str) -> str:
-    row = dac_sectors().get(key)
+    row = vocabulary.dac_sectors().get(key)
     return f"{key} {row['name']}" if row else key
 
 

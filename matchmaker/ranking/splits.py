@@ -17,8 +17,8 @@ import numpy as np
 
 from matchmaker.ranking.documents import FundingRecord, read_records
 from matchmaker.ranking.evaluate import evaluate_records
-from matchmaker.ranking.reference import dac_sectors
 from matchmaker.ranking.text import fold
+from matchmaker.vocabulary import dac_sectors
 
 Split = tuple[list[FundingRecord], list[FundingRecord]]
 

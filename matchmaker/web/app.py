@@ -29,6 +29,7 @@ from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.stats.controllers import StatsController
+from matchmaker.vocabulary.controllers import VocabularyController
 from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
 from matchmaker.web.headers import security_headers
 from matchmaker.web.openapi import STATIC_DIR, STATIC_PATH, StrictStructSchemaPlugin, openapi_config
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, EventController, StatsController, RankingController,
+                        MatchController, EventController, StatsController, RankingController, VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "ranking": Provide(provide_ranking, sync_to_thread=False),

@@ -32,7 +32,13 @@ NON_FINANCIAL = frozenset(get_args(ResourceType)) - {"financial"}
 
 def _read(name: str) -> list[dict[str, str]]:
     with (REFERENCE_DIR / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@lru_cache(maxsize=1)
+def dac_sectors() -> dict[str, dict[str, str]]:
+    """OECD DAC 5-digit purpose code → row (name, category, category_name)."""
+    return {row["code"]: row for row in _read("dac_sectors.csv")}
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +52,19 @@ def currencies_with_rates() -> frozenset[str]:
     """ISO 4217 codes that can be converted to US dollars (others cannot be compared)."""
     iso = {row["code"] for row in _read("currencies.csv")}
     return frozenset(iso & {row["currency"] for row in _read("usd_rates.csv")})
+
+
+@lru_cache(maxsize=1)
+def gcm_objectives() -> dict[int, str]:
+    """GCM objective number → its short official title."""
+    return {int(row["number"]): row["title"] for row in _read("gcm_objectives.csv")}
+
+
+@lru_cache(maxsize=1)
+def currencies() -> dict[str, str]:
+    """ISO 4217 code → name, for the currencies amounts may be given in (those with a rate)."""
+    usable = currencies_with_rates()
+    return {row["code"]: row["name"] for row in _read("currencies.csv") if row["code"] in usable}
 
 
 @lru_cache(maxsize=1)
