@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="print the funding gaps in the terminal")
     report.add_argument("--by", nargs="+", default=["gcm_objective", "region", "capacity_area", "resource_type"],
-                        choices=["gcm_objective", "region", "capacity_area", "resource_type"])
+                        choices=["gcm_objective", "region", "country", "capacity_area", "resource_type"])
     report.set_defaults(func=cmd_report)
     return parser
 

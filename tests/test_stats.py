@@ -70,3 +70,13 @@ async def test_closed_needs_leave_the_figures(api):
 async def test_unknown_dimension_is_rejected(api):
     r = await api.get("/api/v1/stats/funding-gaps", params={"by": "colour"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "by"
+
+
+async def test_gaps_by_country_and_rows_labelled_for_people(api):
+    await api.post("/api/v1/needs", as_user="state", json=need_body(amount=100000, currency="USD"))
+    rows = (await api.get("/api/v1/stats/funding-gaps", params={"by": "country"})).json()["items"]
+    assert [(r["key"], r["label"], r["gap_usd"]) for r in rows] == [("SEN", "Senegal", 100000.0)]
+    labels = {r["key"]: r["label"] for r in (await api.get("/api/v1/stats/funding-gaps")).json()["items"]}
+    assert labels[11].startswith("11. ") and "border" in labels[11].lower()
+    areas = (await api.get("/api/v1/stats/funding-gaps", params={"by": "capacity_area"})).json()["items"]
+    assert "Border management" in {r["label"] for r in areas}

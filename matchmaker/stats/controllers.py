@@ -18,6 +18,6 @@ class StatsController(Controller):
 
     @get("/funding-gaps", operation_id="GetFundingGaps", responses=problems(401, 422))
     async def gaps(self, db: NamedDependency[asyncpg.Connection], by: FromQuery[GapDimension] = "gcm_objective") -> Page[FundingGap]:
-        """Requested, committed and missing amounts in USD, by GCM objective, region, capacity area or resource type."""
+        """Requested, committed and missing amounts in USD, by GCM objective, region, country, capacity area or resource type."""
         # Every row fits on one page (there are at most a few hundred keys); the shape is that of every list.
         return Page(items=await funding_gaps(db, by), next_cursor=None)

@@ -5,7 +5,7 @@
 -- Closed needs are left out. Non-financial commitments are counted at their estimated value
 -- and shown apart as well.
 with need_usd as (
-    select n.id, n.gcm_objectives::text[] as objectives, n.resource_types, c.region,
+    select n.id, n.gcm_objectives::text[] as objectives, n.resource_types, c.region, n.country,
            case when cardinality(n.capacity_areas) = 0 then array['unspecified'] else n.capacity_areas end as areas,
            n.amount, usd_rate(n.currency, current_date) as rate
     from needs n join countries c on c.alpha3 = n.country
@@ -23,6 +23,7 @@ with need_usd as (
     cross join lateral unnest(case :by
         when 'gcm_objective' then n.objectives
         when 'region' then array[n.region]
+        when 'country' then array[n.country]
         when 'capacity_area' then n.areas
         when 'resource_type' then n.resource_types
     end) as k(key)
