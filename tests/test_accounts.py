@@ -4,6 +4,7 @@ import jwt
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.factories import need_body, offer_body
 
 
 async def test_token_for_right_password_only(api):
@@ -81,3 +82,25 @@ async def test_organisation_validation(api):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "country"
     r = await api.post("/api/v1/organisations", json={"name": "Test senegal", "kind": "foundation", "country": "FRA"})
     assert r.status_code == 409
+
+
+async def test_an_organisation_is_edited_by_its_members_and_staff_and_its_offers_rank_anew(api, app):
+    diaspora = api.org("diaspora")
+    url = f"/api/v1/organisations/{diaspora}"
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()  # in Senegal
+    offer = (await api.post("/api/v1/offers", as_user="donor_b", json=offer_body(regions=[], countries=["FRA"]))).json()
+    await app.state.ranking.settle()
+
+    async def ranked() -> list[int]:
+        return [i["offer"]["id"] for i in (await api.get(f"/api/v1/needs/{need['id']}/matches")).json()["items"]]
+
+    assert await ranked() == [offer["id"]]  # for Senegal: the diaspora's country of origin
+    assert (await api.patch(url, as_user="donor", json={"name": "Not ours"})).status_code == 403
+    r = await api.patch(url, as_user="donor_b", json={"name": "Senegalese diaspora in France", "origin_country": "MLI"})
+    assert r.status_code == 200 and r.json()["origin_country"] == "MLI"
+    await app.state.ranking.settle()
+    assert await ranked() == []  # its origin is elsewhere now
+    assert (await api.patch(url, as_user="coordinator", json={"kind": "state_agency"})).status_code == 422
+    assert (await api.patch(url, as_user="coordinator", json={"kind": "foundation"})).json()["kind"] == "foundation"
+    history = (await api.get("/api/v1/events", params={"entity": "organisation"})).json()["items"]
+    assert [e["action"] for e in history][-2:] == ["updated", "updated"]

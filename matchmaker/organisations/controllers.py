@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
 from matchmaker import audit
 from matchmaker.accounts.guards import requires_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.organisations.schemas import Organisation, OrganisationCreate
+from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
 from matchmaker.organisations.service import (
     create_organisation,
     get_organisation,
     list_organisations,
+    update_organisation,
 )
 from matchmaker.schemas import Page
 from matchmaker.vocabulary import OrganisationKind
@@ -56,3 +57,11 @@ class OrganisationController(Controller):
             changes={"name": organisation.name, "kind": organisation.kind}, organisation_ids=[organisation.id],
         )
         return created(organisation, f"/api/v1/organisations/{organisation.id}")
+
+    @patch("/{organisation_id:int}", operation_id="UpdateOrganisation", responses=problems(401, 403, 404, 409, 422))
+    async def update(
+        self, request: Request[User, object, object], organisation_id: Id, data: JSONBody[OrganisationUpdate],
+        db: NamedDependency[asyncpg.Connection],
+    ) -> Organisation:
+        """Change an organisation's name, kind, country, origin or outside identifier (members, staff)."""
+        return await update_organisation(db, request.user, organisation_id, data)

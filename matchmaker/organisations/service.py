@@ -1,15 +1,19 @@
-"""Organisation use cases: list, read, create."""
+"""Organisation use cases: list, read, create, update."""
 
 from __future__ import annotations
 
 import asyncpg
 import msgspec
 
+from matchmaker import audit
+from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
-from matchmaker.organisations.schemas import Organisation, OrganisationCreate
+from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
+from matchmaker.patching import patch_changes
 from matchmaker.schemas import Page, check_country, decode_cursor, page
+from matchmaker.vocabulary import STATE_KINDS
 
 
 async def get_organisation(conn: asyncpg.Connection, organisation_id: int) -> Organisation:
@@ -35,6 +39,30 @@ async def create_organisation(conn: asyncpg.Connection, data: OrganisationCreate
     if row is None:
         raise Conflict(f"an organisation named {data.name!r} or with that external_id already exists")
     return msgspec.convert(dict(row), Organisation)
+
+
+async def update_organisation(conn: asyncpg.Connection, user: User, organisation_id: int,
+                              patch: OrganisationUpdate) -> Organisation:
+    """Members and staff edit an organisation; every change is audited (and re-ranks its offers)."""
+    row = await queries.lock_organisation(conn, id=organisation_id)
+    if row is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    ensure_member_or_staff(user, organisation_id, "this organisation")
+    changes = patch_changes(patch)
+    if "kind" in changes and (changes["kind"] in STATE_KINDS) != (row["kind"] in STATE_KINDS):
+        raise InvalidInput("kind", f"a {row['kind']} stays a {'state body' if row['kind'] in STATE_KINDS else 'funder'}: "
+                                   "its users' roles depend on it")
+    check_country("country", changes.get("country"))
+    check_country("origin_country", changes.get("origin_country"))
+    current = dict(row)
+    merged = {k: changes.get(k, current[k]) for k in ("name", "kind", "country", "origin_country", "external_id")}
+    try:
+        await queries.update_organisation(conn, id=organisation_id, **merged)
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(f"another organisation has that name or external_id ({merged['name']!r})") from exc
+    await audit.record(conn, actor_id=user.id, entity="organisation", entity_id=organisation_id, action="updated",
+                       changes=audit.diff(current, changes), organisation_ids=[organisation_id])
+    return await get_organisation(conn, organisation_id)
 
 
 async def organisation_for_new(

@@ -213,7 +213,7 @@ class RankingService:
 
     def on_event(self, event: dict[str, Any]) -> None:
         """Hub callback: queue what the event touched (events before ``start`` are kept too)."""
-        if event.get("entity") in ("need", "offer", "match", "model"):
+        if event.get("entity") in ("need", "offer", "match", "organisation", "model"):
             self._changes.put_nowait(event)
 
     async def settle(self) -> None:
@@ -259,6 +259,9 @@ class RankingService:
                     if sides is not None:
                         need_ids.add(sides["need_id"])
                         offer_ids.add(sides["offer_id"])
+                elif event["entity"] == "organisation":  # a funder's kind and origin rank its offers
+                    rows = await fetch_all(queries.organisation_offers(conn, id=int(event["entity_id"])))
+                    offer_ids.update(r["id"] for r in rows)
             need_rows = await fetch_all(queries.ranking_needs(conn, ids=sorted(need_ids))) if need_ids else []
             offer_rows = await fetch_all(queries.ranking_offers(conn, ids=sorted(offer_ids))) if offer_ids else []
         needs = [need_doc(r) for r in need_rows if r["status"] == "open"]

@@ -25,3 +25,15 @@ limit :lim;
 -- name: get_organisation_by_external_id(external_id)^
 select id, name, kind, country, origin_country, external_id, created_at
 from organisations where external_id = :external_id;
+
+-- name: lock_organisation(id)^
+select id, name, kind, country, origin_country, external_id, created_at from organisations where id = :id for update;
+
+-- name: update_organisation(id, name, kind, country, origin_country, external_id)!
+update organisations set name = :name, kind = :kind, country = :country, origin_country = :origin_country,
+    external_id = :external_id
+where id = :id;
+
+-- name: organisation_offers(id)
+-- The offers an organisation funds: its kind and country of origin are part of how they rank.
+select id from offers where organisation_id = :id;
