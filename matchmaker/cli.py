@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args)
     except MatchmakerError as exc:
         sys.exit(f"error: {exc.detail}")
+    except OSError as exc:  # a file that is not there or cannot be read: say which, no traceback
+        sys.exit(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
     except msgspec.ValidationError as exc:
         sys.exit(f"error: {exc}")
 

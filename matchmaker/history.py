@@ -6,15 +6,60 @@ unlinked records are kept and link as soon as that organisation is registered.
 
 from __future__ import annotations
 
+import csv
+import math
+import sys
 from pathlib import Path
 
 import asyncpg
 
 from matchmaker.db.queries import queries
+from matchmaker.errors import InvalidInput
 from matchmaker.ranking.documents import read_records
+from matchmaker.vocabulary import countries
+
+REQUIRED = ("record_id", "funder_id", "title")
+SHOWN = 20  # problems listed before "... and N more"
+
+
+def check_history_file(path: str | Path) -> None:
+    """Refuse the whole file, naming each bad row, rather than import part of it or nonsense:
+    columns of the benchmark format, known recipient countries, numeric amounts and years."""
+    csv.field_size_limit(sys.maxsize)
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput("file", f"{path} lacks the column(s) {', '.join(missing)} "
+                                       f"(expected the funding-record format: {', '.join(REQUIRED)}, ...)")
+        problems = [problem for line, row in enumerate(reader, start=2) for problem in _row_problems(line, row)]
+    if problems:
+        shown = problems[:SHOWN] + ([f"... and {len(problems) - SHOWN} more"] if len(problems) > SHOWN else [])
+        raise InvalidInput("file", f"{len(problems)} problem(s) in {path}; nothing was imported:\n  " + "\n  ".join(shown))
+
+
+def _row_problems(line: int, row: dict[str, str]) -> list[str]:
+    problems = []
+    if not (row.get("funder_id") or "").strip():
+        problems.append(f"line {line}: funder_id is empty")
+    for code in (row.get("recipient_iso3") or "").split(";"):
+        if code.strip() and code.strip().upper() not in countries():
+            problems.append(f"line {line}: recipient_iso3 {code.strip()!r} is not an ISO 3166 alpha-3 code")
+    amount = (row.get("amount_usd") or "").strip()
+    if amount:  # negative ones are real: refunds and corrections in IATI exports
+        try:
+            if not math.isfinite(float(amount)):
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {line}: amount_usd {amount!r} is not an amount")
+    year = (row.get("year") or "").strip()
+    if year and not (year.isdigit() and 1950 <= int(year) <= 2100):
+        problems.append(f"line {line}: year {year!r} is not a year")
+    return problems
 
 
 async def import_history(conn: asyncpg.Connection, path: str | Path) -> str:
+    check_history_file(path)
     records = read_records(path)
     before = await queries.history_summary(conn)
     await queries.insert_funding_record(conn, [
