@@ -92,6 +92,31 @@ def cmd_users_create(args: argparse.Namespace) -> None:
     _run(work)
 
 
+def cmd_users_list(args: argparse.Namespace) -> None:
+    from matchmaker.db.queries import fetch_all, queries
+
+    async def work(conn: asyncpg.Connection) -> None:
+        rows = await fetch_all(queries.list_users(conn))
+        print(f"{'id':>5}  {'email':<40} {'role':<12} {'active':<7} organisation")
+        for r in rows:
+            where = f"{r['organisation']} ({r['organisation_key']})" if r["organisation_key"] else r["organisation"] or ""
+            print(f"{r['id']:>5}  {r['email']:<40} {r['role']:<12} {'yes' if r['active'] else 'no':<7} {where}")
+
+    _run(work)
+
+
+def cmd_organisations_list(args: argparse.Namespace) -> None:
+    from matchmaker.db.queries import fetch_all, queries
+
+    async def work(conn: asyncpg.Connection) -> None:
+        rows = await fetch_all(queries.all_organisations(conn))
+        print(f"{'id':>5}  {'key':<36} {'kind':<22} {'country':<8} name")
+        for r in rows:
+            print(f"{r['id']:>5}  {r['external_id'] or '':<36} {r['kind']:<22} {r['country']:<8} {r['name']}")
+
+    _run(work)
+
+
 def _ask_password() -> str:
     """The new account's password from the terminal (twice, not echoed), or the first line of
     standard input when it is not a terminal: it stays out of the shell's history."""
@@ -166,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--organisation", default=None,
                         help="organisation id or key, e.g. 42 or sen-dpaf (state and donor users)")
     create.set_defaults(func=cmd_users_create)
+    users.add_parser("list", help="list the accounts").set_defaults(func=cmd_users_list)
+    organisations = sub.add_parser("organisations", help="organisations").add_subparsers(
+        dest="organisations_command", required=True)
+    organisations.add_parser("list", help="list the organisations, with their keys").set_defaults(
+        func=cmd_organisations_list)
 
     history = sub.add_parser("import-history", help="import past funding records (benchmark CSV format)")
     history.add_argument("file")

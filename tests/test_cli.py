@@ -62,3 +62,11 @@ async def test_a_missing_file_is_one_line_not_a_traceback(dsn, tmp_path):
 def test_the_fields_real_exports_pass_the_checks():
     for path in (PROJECT_ROOT / "seed" / "history.csv", *SHARED_BENCH.glob("*/train.csv")):
         check_history_file(path)  # IATI-derived and FTS-derived formats, negative amounts included
+
+
+async def test_users_and_organisations_are_listed_with_their_keys(dsn, db, tmp_path, world):
+    await db.execute("update organisations set external_id = 'sen-test' where id = $1", world["organisations"]["senegal"])
+    r = _matchmaker(dsn, tmp_path, "organisations", "list")
+    assert r.returncode == 0 and "sen-test" in r.stdout and "Test senegal" in r.stdout
+    r = _matchmaker(dsn, tmp_path, "users", "list")
+    assert r.returncode == 0 and "state@test.example" in r.stdout and "Test senegal (sen-test)" in r.stdout

@@ -54,3 +54,9 @@ returning id, email, role, organisation_id, created_at;
 
 -- name: get_user_credentials_by_id(id)^
 select id, email, password_hash from users where id = :id;
+
+-- name: list_users()
+-- Every account, for administrators at the command line.
+select u.id, u.email, u.role, u.active, o.external_id as organisation_key, o.name as organisation
+from users u left join organisations o on o.id = u.organisation_id
+order by u.id;

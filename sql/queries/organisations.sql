@@ -37,3 +37,6 @@ where id = :id;
 -- name: organisation_offers(id)
 -- The offers an organisation funds: its kind and country of origin are part of how they rank.
 select id from offers where organisation_id = :id;
+
+-- name: all_organisations()
+select id, external_id, name, kind, country, origin_country from organisations order by id;
