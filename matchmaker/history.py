@@ -72,6 +72,7 @@ async def import_history(conn: asyncpg.Connection, path: str | Path) -> str:
         for r in records
     ])
     await queries.link_funding_records(conn)
+    await queries.notify_model_changed(conn)  # running workers refit on the new history (on commit)
     after = await queries.history_summary(conn)
     return (
         f"read {len(records)} records from {path}: {after['records'] - before['records']} new; "

@@ -3,9 +3,11 @@
 import asyncio
 from pathlib import Path
 
+from matchmaker.history import import_history
 from matchmaker.ranking.persistence import load_model
 from matchmaker.ranking.service import MODEL_FILE
 from matchmaker.ranking.training import train
+from matchmaker.settings import PROJECT_ROOT
 from tests.factories import need_body, offer_body
 from tests.test_matches import propose, step
 
@@ -34,3 +36,16 @@ async def test_train_uses_decisions_and_running_workers_reload(app, api, db, set
         await asyncio.sleep(0.05)
     assert app.state.ranking.ranker is not before
     assert app.state.ranking.ranker.weights_.tolist() == model.weights_.tolist()
+
+
+async def test_a_running_service_refits_on_imported_history_by_itself(api, app, db):
+    assert app.state.ranking.history is None  # the test world has no funding history
+    async with db.transaction():
+        report = await import_history(db, PROJECT_ROOT / "seed" / "history.csv")
+    assert "248 new" in report
+    for _ in range(200):
+        if app.state.ranking.history is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert app.state.ranking.history is not None and app.state.ranking.history.size > 0
+    assert (await api.get("/health", as_user=None)).status_code == 200

@@ -191,17 +191,23 @@ class RankingService:
             records, decisions = await load_training_data(conn)
             needs = [need_doc(r) for r in await fetch_all(queries.ranking_needs(conn, ids=None))]
             offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(conn, ids=None))]
-        await self._engine(self._build, records, decisions, needs, offers)
+        # Fitted and indexed apart (rankings go on with the current model meanwhile), then
+        # swapped in on the engine thread; changes announced meanwhile wait in the queue.
+        built = await asyncio.to_thread(self._build, records, decisions, needs, offers)
+        await self._engine(self._install, *built)
         self._versions.model += 1
         self._offer_pages.clear()
         self._need_pages.clear()
 
     def _build(self, records: list[FundingRecord], decisions: list[Decision], needs: list[NeedDoc],
-               offers: list[OfferDoc]) -> None:
-        self.ranker = fit_or_load(self._model_path, records, decisions)
-        self.history = FunderHistory(records, self.ranker.encoder_) if records else None
-        self.needs = NeedIndex.build(needs, self.history, self.ranker)
-        self.offers = OfferIndex.build(offers, self.history, self.ranker)
+               offers: list[OfferDoc]) -> tuple[MatchRanker, FunderHistory | None, NeedIndex, OfferIndex]:
+        ranker = fit_or_load(self._model_path, records, decisions)
+        history = FunderHistory(records, ranker.encoder_) if records else None
+        return ranker, history, NeedIndex.build(needs, history, ranker), OfferIndex.build(offers, history, ranker)
+
+    def _install(self, ranker: MatchRanker, history: FunderHistory | None, needs: NeedIndex,
+                 offers: OfferIndex) -> None:
+        self.ranker, self.history, self.needs, self.offers = ranker, history, needs, offers
 
     async def close(self) -> None:
         if self._follower is not None:
