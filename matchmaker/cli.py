@@ -97,10 +97,10 @@ def cmd_users_list(args: argparse.Namespace) -> None:
 
     async def work(conn: asyncpg.Connection) -> None:
         rows = await fetch_all(queries.list_users(conn))
-        print(f"{'id':>5}  {'email':<40} {'role':<12} {'active':<7} organisation")
-        for r in rows:
-            where = f"{r['organisation']} ({r['organisation_key']})" if r["organisation_key"] else r["organisation"] or ""
-            print(f"{r['id']:>5}  {r['email']:<40} {r['role']:<12} {'yes' if r['active'] else 'no':<7} {where}")
+        _table(("id", 5), ("email", 40), ("role", 12), ("active", 7), ("organisation", 0), rows=[
+            (r["id"], r["email"], r["role"], "yes" if r["active"] else "no",
+             f"{r['organisation']} ({r['organisation_key']})" if r["organisation_key"] else r["organisation"] or "")
+            for r in rows])
 
     _run(work)
 
@@ -110,11 +110,16 @@ def cmd_organisations_list(args: argparse.Namespace) -> None:
 
     async def work(conn: asyncpg.Connection) -> None:
         rows = await fetch_all(queries.all_organisations(conn))
-        print(f"{'id':>5}  {'key':<36} {'kind':<22} {'country':<8} name")
-        for r in rows:
-            print(f"{r['id']:>5}  {r['external_id'] or '':<36} {r['kind']:<22} {r['country']:<8} {r['name']}")
+        _table(("id", 5), ("key", 36), ("kind", 22), ("country", 8), ("name", 0), rows=[
+            (r["id"], r["external_id"] or "", r["kind"], r["country"], r["name"]) for r in rows])
 
     _run(work)
+
+
+def _table(*columns: tuple[str, int], rows: list[tuple]) -> None:
+    """Print rows under a header, each column its width wide (0: as wide as it is)."""
+    for row in [tuple(name for name, _ in columns), *rows]:
+        print("  ".join(f"{value!s:<{width}}" if width else str(value) for value, (_, width) in zip(row, columns)))
 
 
 def _ask_password() -> str:

@@ -11,21 +11,13 @@ where a.entity = :entity and a.entity_id = :entity_id
 order by a.id;
 
 -- name: list_events(after_id, organisation_id, entity, lim)
--- organisation_id null: every event (coordinators); else the events that concern it. The
--- subject names what the event is about (as it is named now).
-select a.id, a.at, a.actor_id, a.entity, a.entity_id, a.action, a.changes, a.reason,
-       coalesce(n.title, o.title, org.name, mn.title || ' ↔ ' || mo.title) as subject
-from audit_log a
-left join needs n on a.entity = 'need' and n.id = a.entity_id
-left join offers o on a.entity = 'offer' and o.id = a.entity_id
-left join organisations org on a.entity = 'organisation' and org.id = a.entity_id
-left join matches m on a.entity = 'match' and m.id = a.entity_id
-left join needs mn on mn.id = m.need_id
-left join offers mo on mo.id = m.offer_id
-where a.id > :after_id
-  and (:organisation_id::bigint is null or :organisation_id = any(a.organisation_ids))
-  and (:entity::text is null or a.entity = :entity)
-order by a.id
+-- organisation_id null: every event (coordinators); else the events that concern it.
+select id, at, actor_id, entity, entity_id, action, changes, reason, subject
+from events_read
+where id > :after_id
+  and (:organisation_id::bigint is null or :organisation_id = any(organisation_ids))
+  and (:entity::text is null or entity = :entity)
+order by id
 limit :lim;
 
 -- name: last_event_id()$
@@ -34,13 +26,5 @@ select coalesce(max(id), 0) from audit_log;
 
 -- name: events_by_ids(ids)
 -- Announced events in full, with who may see them (the live streams' one query per batch).
-select a.id, a.at, a.actor_id, a.entity, a.entity_id, a.action, a.changes, a.reason, a.organisation_ids,
-       coalesce(n.title, o.title, org.name, mn.title || ' ↔ ' || mo.title) as subject
-from audit_log a
-left join needs n on a.entity = 'need' and n.id = a.entity_id
-left join offers o on a.entity = 'offer' and o.id = a.entity_id
-left join organisations org on a.entity = 'organisation' and org.id = a.entity_id
-left join matches m on a.entity = 'match' and m.id = a.entity_id
-left join needs mn on mn.id = m.need_id
-left join offers mo on mo.id = m.offer_id
-where a.id = any(:ids::bigint[]) order by a.id;
+select id, at, actor_id, entity, entity_id, action, changes, reason, organisation_ids, subject
+from events_read where id = any(:ids::bigint[]) order by id;
