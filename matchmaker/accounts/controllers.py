@@ -16,10 +16,9 @@ from matchmaker.accounts.schemas import (
     UserCreate,
     UserUpdate,
 )
-from matchmaker.accounts.service import create_user, set_active
+from matchmaker.accounts.service import create_user, revoke_tokens, set_active
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer
-from matchmaker.db.queries import queries
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Id
 from matchmaker.web.responses import created
@@ -49,7 +48,7 @@ class AuthController(Controller):
     @post("/auth/sign-out", operation_id="SignOut", responses=problems(401), status_code=204)
     async def sign_out(self, request: Caller, db: NamedDependency[asyncpg.Connection]) -> None:
         """End every token issued to the caller so far, on every device."""
-        await queries.revoke_tokens(db, id=request.user.id)
+        await revoke_tokens(db, request.user.id)
 
     @get("/me", operation_id="GetMe", responses=problems(401))
     async def me(self, request: Caller) -> User:

@@ -50,3 +50,8 @@ async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> Us
     if row is None:
         raise NotFound(f"user {user_id} does not exist")
     return msgspec.convert(dict(row), User)
+
+
+async def revoke_tokens(conn: asyncpg.Connection, user_id: int) -> None:
+    """Every token issued to the user so far stops working (signing out everywhere)."""
+    await queries.revoke_tokens(conn, id=user_id)

@@ -33,9 +33,6 @@ class PageCache(Generic[T]):
         self._judged = 0  # judgements so far
         self._judgements: deque[Judgement[T]] = deque(maxlen=REMEMBERED)
 
-    def __len__(self) -> int:
-        return len(self._pages)
-
     def keys(self) -> list[Hashable]:
         return list(self._pages)
 

@@ -32,8 +32,9 @@ from litestar.serialization import encode_json
 
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all, queries
-from matchmaker.needs.service import get_need, get_needs
-from matchmaker.offers.service import get_offer, get_offers
+from matchmaker.errors import NotFound
+from matchmaker.needs.service import get_needs
+from matchmaker.offers.service import get_offers
 from matchmaker.ranking.documents import Decision, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.ranking.explain import RankedNeed, RankedOffer
 from matchmaker.ranking.history import FunderHistory
@@ -321,8 +322,9 @@ class RankingService:
     async def _offers_page(self, need_id: int, limit: int, kind: str | None,
                            offset: int) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
-            await get_need(conn, need_id)  # 404 for an unknown need
             rows = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
+        if not rows:
+            raise NotFound(f"need {need_id} does not exist")
         if rows[0]["status"] != "open":  # a funded or closed need has no matches
             return RankedPage.of([], offset, limit, "offer")
         ranked = await self._engine(self._rank_offers, need_doc(rows[0]), offset + limit + 1, [kind] if kind else None)
@@ -346,8 +348,9 @@ class RankingService:
     async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any],
                           offset: int) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
-            await get_offer(conn, offer_id)
             rows = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
+        if not rows:
+            raise NotFound(f"offer {offer_id} does not exist")
         ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), offset + limit + 1, filters)
         async with self._db.connection() as conn:
             needs = await get_needs(conn, [int(r.need_id) for r in ranked])

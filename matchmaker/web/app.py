@@ -18,6 +18,7 @@ from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import queries
 from matchmaker.db.server import release_embedded, resolve_dsn
+from matchmaker.errors import Unavailable
 from matchmaker.events.controllers import EventController
 from matchmaker.events.hub import EventHub
 from matchmaker.matches.controllers import MatchController
@@ -44,7 +45,7 @@ async def health(state: State) -> Response[dict[str, str]]:
             await queries.ping(conn)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503,
-                        headers={"Retry-After": "1"})
+                        headers={"Retry-After": str(Unavailable.retry_after)})
     return Response({"status": "ok", "database": "ok", "version": matchmaker.__version__})
 
 
