@@ -176,3 +176,10 @@ async def api(app, settings: Settings, world: dict) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://matchmaker.test") as client:
         yield Api(client, settings, world)
+
+
+async def settled(app) -> None:
+    """Every change committed so far has reached the app's rankings (announcements travel
+    asynchronously: the last one may not have arrived when a request returns)."""
+    await app.state.events.caught_up()
+    await app.state.ranking.settle()

@@ -3,7 +3,7 @@
 import jwt
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, settled
 from tests.factories import need_body, offer_body
 
 
@@ -89,7 +89,7 @@ async def test_an_organisation_is_edited_by_its_members_and_staff_and_its_offers
     url = f"/api/v1/organisations/{diaspora}"
     need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()  # in Senegal
     offer = (await api.post("/api/v1/offers", as_user="donor_b", json=offer_body(regions=[], countries=["FRA"]))).json()
-    await app.state.ranking.settle()
+    await settled(app)
 
     async def ranked() -> list[int]:
         return [i["offer"]["id"] for i in (await api.get(f"/api/v1/needs/{need['id']}/matches")).json()["items"]]
@@ -98,7 +98,7 @@ async def test_an_organisation_is_edited_by_its_members_and_staff_and_its_offers
     assert (await api.patch(url, as_user="donor", json={"name": "Not ours"})).status_code == 403
     r = await api.patch(url, as_user="donor_b", json={"name": "Senegalese diaspora in France", "origin_country": "MLI"})
     assert r.status_code == 200 and r.json()["origin_country"] == "MLI"
-    await app.state.ranking.settle()
+    await settled(app)
     assert await ranked() == []  # its origin is elsewhere now
     assert (await api.patch(url, as_user="coordinator", json={"kind": "state_agency"})).status_code == 422
     assert (await api.patch(url, as_user="coordinator", json={"kind": "foundation"})).json()["kind"] == "foundation"

@@ -9,6 +9,7 @@ import random
 import pytest
 
 from matchmaker.settings import Settings
+from tests.conftest import settled
 from tests.factories import need_body, offer_body
 from tests.test_matches import propose
 
@@ -28,7 +29,7 @@ async def _world(api, app, needs=CALLERS // 2, offers=2):
                   for i in range(needs)]
     made_offers = [(await api.post("/api/v1/offers", as_user="donor", json=offer_body(title=f"Border offer {i}"))).json()
                    for i in range(offers)]
-    await app.state.ranking.settle()
+    await settled(app)
     return made_needs, made_offers
 
 
@@ -78,20 +79,20 @@ async def test_a_ranked_page_is_reused_until_its_data_changes(api, app):
 
     # A proposal changes neither side's indexed document: the pages stay.
     assert (await propose(api, needs[0], offers[0])).status_code == 201
-    await ranking.settle()
+    await settled(app)
     assert await ranking.offers_for_need(need_id, 20) is first
     assert await ranking.needs_for_offer(offer_id, 20) is opportunities
 
     # A change to the offer reaches both pages that show it.
     r = await api.patch(f"/api/v1/offers/{offer_id}", as_user="donor", json={"title": "Renamed border offer"})
     assert r.status_code == 200, r.text
-    await ranking.settle()
+    await settled(app)
     again = await ranking.offers_for_need(need_id, 20)
     assert again is not first and again.page.items[0].offer.title == "Renamed border offer"
     assert await ranking.needs_for_offer(offer_id, 20) is not opportunities
     # A change to another need leaves this need's page alone (it ranks offers, not needs).
     other = (await api.post("/api/v1/needs", as_user="state", json=need_body(title="Another need"))).json()
-    await ranking.settle()
+    await settled(app)
     assert other["id"] != need_id and await ranking.offers_for_need(need_id, 20) is again
 
 
@@ -124,7 +125,7 @@ async def test_kept_pages_always_equal_fresh_ones_through_a_run_of_changes(api, 
                 if r.status_code == 201:
                     r = await api.post(f"/api/v1/matches/{r.json()['id']}/approve", json={"reason": "fits"})
             assert r.status_code in (200, 201, 409, 422), r.text
-        await ranking.settle()
+        await settled(app)
         for need, (limit, offset) in itertools.product(needs, PAGES):
             kept = await ranking.offers_for_need(need["id"], limit, offset=offset)
             _same(kept, await ranking._offers_page(need["id"], limit, None, offset), "offer")

@@ -7,6 +7,7 @@ import json
 import msgspec
 
 from matchmaker.accounts.schemas import User
+from matchmaker.db.queries import queries
 from matchmaker.events.hub import STREAMS_PER_USER
 from tests.test_matches import make_pair, propose, step
 
@@ -85,25 +86,28 @@ async def test_the_feed_pages_by_its_cursor_to_the_end(api):
     assert len(seen) == 6 and seen == sorted(set(seen))
 
 
-async def test_one_query_feeds_every_open_stream_and_each_user_has_a_few(api, app):
+async def test_one_query_feeds_every_open_stream_and_each_user_has_a_few(api, app, monkeypatch):
     hub, users = app.state.events, {}
     for key in ("coordinator", "state", "state_b", "donor"):
         users[key] = (await api.get("/api/v1/me", as_user=key)).json()
+    reads = []
+    real = queries.events_by_ids
+
+    def counted(conn, **kwargs):
+        reads.append(kwargs["ids"])
+        return real(conn, **kwargs)
+
+    monkeypatch.setattr(queries, "events_by_ids", counted)
     with contextlib.ExitStack() as stack:
         feeds = {key: stack.enter_context(hub.subscribe(_user(user))) for key, user in users.items()}
-        queries_made = []
-        real = hub._fan_out
-
-        async def counted():
-            queries_made.append(1)
-            await real()
-
-        hub._fan_out = counted
+        for _ in range(3):  # more streams of the same users: still no more reads
+            stack.enter_context(hub.subscribe(_user(users["coordinator"])))
         need, offer = await make_pair(api)
         await asyncio.sleep(0.3)
         got = {key: [feed.events.get_nowait().entity for _ in range(feed.events.qsize())] for key, feed in feeds.items()}
         assert got == {"coordinator": ["need", "offer"], "state": ["need"], "state_b": [], "donor": ["offer"]}
-        assert len(queries_made) <= 2  # one per announcement batch, not one per stream
+        assert sorted(i for ids in reads for i in ids) == sorted(set(i for ids in reads for i in ids))  # each once
+        assert 1 <= len(reads) <= 2  # one read per announcement batch, for all seven streams
 
         for _ in range(STREAMS_PER_USER - 1):
             stack.enter_context(hub.subscribe(_user(users["donor"])))

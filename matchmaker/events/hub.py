@@ -114,6 +114,15 @@ class EventHub:
             log.info("listening for changes again, after %d attempt(s)", attempt + 1)
             return
 
+    async def caught_up(self, seconds: float = 5.0) -> None:
+        """Wait until every change committed so far has been announced here (tests, and
+        anything that must see its own writes in the rankings)."""
+        async with self._reading:
+            latest = await queries.last_event_id(self._conn)
+        deadline = asyncio.get_running_loop().time() + seconds
+        while self._last_id < latest and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+
     async def _replay(self) -> None:
         """Announce again what was written since shortly before the last event seen (listeners
         treat an event twice as once)."""
