@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import msgspec
+from asyncpg import Connection, Record
 
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all, load
+
+
+class AuditQueries(Protocol):
+    """``sql/queries/audit.sql``."""
+
+    async def insert_audit(
+        self, conn: Connection, *, actor_id: int | None, entity: str, entity_id: int, action: str, changes: Any,
+        reason: str | None, organisation_ids: list[int],
+    ) -> Any: ...
+    def entity_history(self, conn: Connection, *, entity: str, entity_id: int) -> AsyncIterator[Record]: ...
+
+
+audit_sql = load("audit", AuditQueries)
+
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
@@ -54,7 +69,7 @@ async def record(
     reason: str | None = None,
     organisation_ids: Iterable[int] = (),
 ) -> int:
-    return await queries.insert_audit(
+    return await audit_sql.insert_audit(
         conn, actor_id=actor_id, entity=entity, entity_id=entity_id, action=action,
         changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in (changes or {}).items()},
         reason=reason, organisation_ids=sorted(set(organisation_ids)),
@@ -62,7 +77,7 @@ async def record(
 
 
 async def history(conn: asyncpg.Connection, entity: str, entity_id: int, viewer: User) -> list[HistoryEntry]:
-    rows = await fetch_all(queries.entity_history(conn, entity=entity, entity_id=entity_id))
+    rows = await fetch_all(audit_sql.entity_history(conn, entity=entity, entity_id=entity_id))
     entries = [msgspec.convert(dict(r), HistoryEntry) for r in rows]
     if is_staff(viewer):
         return entries

@@ -31,11 +31,13 @@ import numpy as np
 from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
 from matchmaker.db.migrate import migrate
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.db.server import ensure_database, throwaway_server, with_database
+from matchmaker.needs.queries import needs_sql
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.ranking.bench import measure, synthetic_needs, synthetic_offers
+from matchmaker.ranking.queries import ranking_sql
 
 PASSWORD = "bench-password-0123"
 _REGIONS = {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -82,7 +84,7 @@ async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], li
         await conn.copy_records_to_table("offers", records=rows, columns=OFFER_COLUMNS)
         need_ids = []
         for i, need in enumerate(synthetic_needs(needs, seed=7)):
-            need_ids.append(await queries.insert_need(
+            need_ids.append(await needs_sql.insert_need(
                 conn, organisation_id=state.id, reference=None, title=need.title[:300], description=need.description,
                 language=need.language or "en", country="SEN" if i == 0 else need.countries[0],
                 gcm_objectives=list(need.gcm_objectives) or [11], capacity_areas=list(need.capacity_areas),
@@ -101,7 +103,7 @@ async def _ts_rank(dsn: str, words: list[str], rounds: int) -> tuple[float, floa
         latencies = []
         for i in range(rounds):
             started = time.perf_counter()
-            await fetch_all(queries.bench_ts_rank(conn, q=words[i % len(words)], lim=20))
+            await fetch_all(ranking_sql.bench_ts_rank(conn, q=words[i % len(words)], lim=20))
             latencies.append(time.perf_counter() - started)
         return _percentiles(latencies)
     finally:

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import msgspec
 
+from matchmaker.accounts.queries import accounts_sql
 from matchmaker.db.session import connection
 from matchmaker.errors import MatchmakerError
+from matchmaker.organisations.queries import organisations_sql
 from matchmaker.settings import get_settings
 
 
@@ -38,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: sys.exit(0))
     uvicorn.run(
-        "matchmaker.web.app:create_app", factory=True, host=args.host, port=args.port,
+        "matchmaker.app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, log_level="info", server_header=False,
         # On SIGTERM/SIGINT, requests in flight get this long to finish; open event streams
         # are then cut (clients resume from Last-Event-ID), so a stop takes seconds, not forever.
@@ -93,10 +95,10 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
 
 def cmd_users_list(args: argparse.Namespace) -> None:
-    from matchmaker.db.queries import fetch_all, queries
+    from matchmaker.db.queries import fetch_all
 
     async def work(conn: asyncpg.Connection) -> None:
-        rows = await fetch_all(queries.list_users(conn))
+        rows = await fetch_all(accounts_sql.list_users(conn))
         _table(("id", 5), ("email", 40), ("role", 12), ("active", 7), ("organisation", 0), rows=[
             (r["id"], r["email"], r["role"], "yes" if r["active"] else "no",
              f"{r['organisation']} ({r['organisation_key']})" if r["organisation_key"] else r["organisation"] or "")
@@ -106,10 +108,10 @@ def cmd_users_list(args: argparse.Namespace) -> None:
 
 
 def cmd_organisations_list(args: argparse.Namespace) -> None:
-    from matchmaker.db.queries import fetch_all, queries
+    from matchmaker.db.queries import fetch_all
 
     async def work(conn: asyncpg.Connection) -> None:
-        rows = await fetch_all(queries.all_organisations(conn))
+        rows = await fetch_all(organisations_sql.all_organisations(conn))
         _table(("id", 5), ("key", 36), ("kind", 22), ("country", 8), ("name", 0), rows=[
             (r["id"], r["external_id"] or "", r["kind"], r["country"], r["name"]) for r in rows])
 
@@ -161,7 +163,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from matchmaker.stats.service import format_table, funding_gaps
+    from matchmaker.reporting.gaps import format_table, funding_gaps
 
     async def work(conn: asyncpg.Connection) -> None:
         for by in args.by:

@@ -8,14 +8,15 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from matchmaker.accounts.queries import accounts_sql
 from matchmaker.accounts.schemas import User, UserCreate
 from matchmaker.accounts.service import create_user, get_user
-from matchmaker.db.queries import queries
 from matchmaker.errors import Conflict
 from matchmaker.needs.schemas import NeedCreate
 from matchmaker.needs.service import create_need
 from matchmaker.offers.schemas import OfferCreate
 from matchmaker.offers.service import create_offer
+from matchmaker.organisations.queries import organisations_sql
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.schemas import convert_input
@@ -33,7 +34,7 @@ async def _organisation(conn: asyncpg.Connection, item: dict[str, Any]) -> tuple
     try:
         return await create_organisation(conn, data), True
     except Conflict:
-        row = await queries.get_organisation_by_name(conn, name=data.name)
+        row = await organisations_sql.get_organisation_by_name(conn, name=data.name)
         return msgspec.convert(dict(row), Organisation), False
 
 
@@ -43,7 +44,7 @@ async def _user(conn: asyncpg.Connection, item: dict[str, Any], orgs: dict[str, 
     try:
         return await create_user(conn, data), True
     except Conflict:
-        row = await queries.get_user_credentials(conn, email=data.email)
+        row = await accounts_sql.get_user_credentials(conn, email=data.email)
         return await get_user(conn, row["id"]), False
 
 

@@ -9,14 +9,30 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Protocol
 
 import asyncpg
+from asyncpg import Connection, Record
 
-from matchmaker.db.queries import queries
+from matchmaker.db.queries import load
 from matchmaker.errors import InvalidInput
 from matchmaker.ranking.documents import read_records
+from matchmaker.ranking.queries import ranking_sql
 from matchmaker.vocabulary import countries
+
+
+class HistoryQueries(Protocol):
+    """``sql/queries/history.sql``."""
+
+    async def insert_funding_record(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
+    async def link_funding_records(self, conn: Connection) -> str: ...
+    async def history_summary(self, conn: Connection) -> Record | None: ...
+
+
+history_sql = load("history", HistoryQueries)
+
 
 REQUIRED = ("record_id", "funder_id", "title")
 SHOWN = 20  # problems listed before "... and N more"
@@ -61,8 +77,8 @@ def _row_problems(line: int, row: dict[str, str]) -> list[str]:
 async def import_history(conn: asyncpg.Connection, path: str | Path) -> str:
     check_history_file(path)
     records = read_records(path)
-    before = await queries.history_summary(conn)
-    await queries.insert_funding_record(conn, [
+    before = await history_sql.history_summary(conn)
+    await history_sql.insert_funding_record(conn, [
         {
             "record_id": r.record_id, "funder_ref": r.funder_id, "funder_name": r.funder_name,
             "funder_type": r.funder_type, "recipient_countries": list(r.countries), "recipient_region": r.region,
@@ -71,9 +87,9 @@ async def import_history(conn: asyncpg.Connection, path: str | Path) -> str:
         }
         for r in records
     ])
-    await queries.link_funding_records(conn)
-    await queries.notify_model_changed(conn)  # running workers refit on the new history (on commit)
-    after = await queries.history_summary(conn)
+    await history_sql.link_funding_records(conn)
+    await ranking_sql.notify_model_changed(conn)  # running workers refit on the new history (on commit)
+    after = await history_sql.history_summary(conn)
     return (
         f"read {len(records)} records from {path}: {after['records'] - before['records']} new; "
         f"{after['records']} records of {after['funders']} funders in all, "

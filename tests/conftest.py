@@ -21,6 +21,7 @@ import pytest_asyncio
 from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
 from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
+from matchmaker.app import create_app
 from matchmaker.db.migrate import migrate
 from matchmaker.db.pool import connect
 from matchmaker.db.server import (
@@ -32,7 +33,6 @@ from matchmaker.db.server import (
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.settings import Settings
-from matchmaker.web.app import create_app
 from tests.databases import TEMPLATE, template_copy
 
 logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -7,8 +7,8 @@ import json
 import msgspec
 
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import queries
 from matchmaker.events.hub import STREAMS_PER_USER
+from matchmaker.events.queries import events_sql
 from tests.test_matches import make_pair, propose, step
 
 
@@ -91,13 +91,13 @@ async def test_one_query_feeds_every_open_stream_and_each_user_has_a_few(api, ap
     for key in ("coordinator", "state", "state_b", "donor"):
         users[key] = (await api.get("/api/v1/me", as_user=key)).json()
     reads = []
-    real = queries.events_by_ids
+    real = events_sql.events_by_ids
 
     def counted(conn, **kwargs):
         reads.append(kwargs["ids"])
         return real(conn, **kwargs)
 
-    monkeypatch.setattr(queries, "events_by_ids", counted)
+    monkeypatch.setattr(events_sql, "events_by_ids", counted)
     with contextlib.ExitStack() as stack:
         feeds = {key: stack.enter_context(hub.subscribe(_user(user))) for key, user in users.items()}
         for _ in range(3):  # more streams of the same users: still no more reads

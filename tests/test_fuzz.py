@@ -48,10 +48,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from matchmaker.accounts.tokens import PUBLIC_PATHS, TokenIssuer, build_jwt_auth
+from matchmaker.app import create_app
 from matchmaker.schemas import encode_cursor
 from matchmaker.settings import Settings
 from matchmaker.vocabulary import ResourceType, countries, currencies_with_rates
-from matchmaker.web.app import create_app
 from tests.databases import template_copy
 from tests.factories import need_body, offer_body
 

@@ -6,10 +6,9 @@ import asyncpg
 import msgspec
 
 from matchmaker.accounts.passwords import hash_password
+from matchmaker.accounts.queries import accounts_sql
 from matchmaker.accounts.schemas import User, UserCreate
-from matchmaker.db.queries import queries
 from matchmaker.errors import Conflict, InvalidInput, NotFound
-from matchmaker.organisations.service import get_organisation
 from matchmaker.vocabulary import FUNDER_KINDS, STATE_KINDS
 
 # Which organisations each role may belong to (coordinators and admins: any, or none).
@@ -18,21 +17,18 @@ _ROLE_KINDS = {"state": STATE_KINDS, "donor": FUNDER_KINDS}
 
 async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
     email = data.email.strip().lower()
-    if data.role in _ROLE_KINDS:
-        if data.organisation_id is None:
-            raise InvalidInput("organisation_id", f"a {data.role} user must belong to an organisation")
-        try:
-            organisation = await get_organisation(conn, data.organisation_id)
-        except NotFound as exc:
-            raise InvalidInput("organisation_id", exc.detail) from exc
-        if organisation.kind not in _ROLE_KINDS[data.role]:
+    if data.role in _ROLE_KINDS and data.organisation_id is None:
+        raise InvalidInput("organisation_id", f"a {data.role} user must belong to an organisation")
+    if data.organisation_id is not None:
+        kind = await accounts_sql.organisation_kind(conn, id=data.organisation_id)
+        if kind is None:
+            raise InvalidInput("organisation_id", f"organisation {data.organisation_id} does not exist")
+        if data.role in _ROLE_KINDS and kind not in _ROLE_KINDS[data.role]:
             allowed = ", ".join(sorted(_ROLE_KINDS[data.role]))
             raise InvalidInput(
-                "organisation_id", f"a {data.role} user belongs to an organisation of kind {allowed}, not {organisation.kind}"
+                "organisation_id", f"a {data.role} user belongs to an organisation of kind {allowed}, not {kind}"
             )
-    elif data.organisation_id is not None:
-        await get_organisation(conn, data.organisation_id)
-    row = await queries.insert_user(
+    row = await accounts_sql.insert_user(
         conn, email=email, password_hash=hash_password(data.password), role=data.role, organisation_id=data.organisation_id
     )
     if row is None:
@@ -41,12 +37,12 @@ async def create_user(conn: asyncpg.Connection, data: UserCreate) -> User:
 
 
 async def get_user(conn: asyncpg.Connection, user_id: int) -> User | None:
-    row = await queries.get_user(conn, id=user_id)
+    row = await accounts_sql.get_user(conn, id=user_id)
     return msgspec.convert(dict(row), User) if row else None
 
 
 async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> User:
-    row = await queries.set_active(conn, id=user_id, active=active)
+    row = await accounts_sql.set_active(conn, id=user_id, active=active)
     if row is None:
         raise NotFound(f"user {user_id} does not exist")
     return msgspec.convert(dict(row), User)
@@ -54,4 +50,4 @@ async def set_active(conn: asyncpg.Connection, user_id: int, active: bool) -> Us
 
 async def revoke_tokens(conn: asyncpg.Connection, user_id: int) -> None:
     """Every token issued to the user so far stops working (signing out everywhere)."""
-    await queries.revoke_tokens(conn, id=user_id)
+    await accounts_sql.revoke_tokens(conn, id=user_id)

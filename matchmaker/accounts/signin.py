@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 import msgspec
 
 from matchmaker.accounts.passwords import hash_password, needs_rehash, verify_password
+from matchmaker.accounts.queries import accounts_sql
 from matchmaker.accounts.schemas import User
 from matchmaker.db.pool import Database
-from matchmaker.db.queries import queries
 from matchmaker.errors import NotAuthenticated, TooManyAttempts
 
 VERIFYING = 2  # argon2 checks at once per process (each takes a core for ~50 ms)
@@ -44,8 +44,8 @@ class SignIn:
         email = email.strip().lower()
         keys = {"account": f"account:{email}", "address": f"address:{address}"}
         async with self._db.connection() as conn:
-            wait = await queries.login_wait(conn, keys=list(keys.values()))
-            row = None if wait else await queries.get_user_credentials(conn, email=email)
+            wait = await accounts_sql.login_wait(conn, keys=list(keys.values()))
+            row = None if wait else await accounts_sql.get_user_credentials(conn, email=email)
         if wait:
             raise TooManyAttempts(f"too many failed sign-ins: retry in {wait} s", retry_after=wait)
         return await self._check(row, password, keys)
@@ -54,11 +54,11 @@ class SignIn:
         """Check the current password (throttled as a sign-in), then set the new one: every
         token issued before stops working."""
         async with self._db.connection() as conn:
-            row = await queries.get_user_credentials_by_id(conn, id=user_id)
+            row = await accounts_sql.get_user_credentials_by_id(conn, id=user_id)
         account = await self.authenticate(row["email"], current, address)
         new_hash = await self._hash(new)
         async with self._db.connection() as conn, conn.transaction():
-            await queries.set_password(conn, id=user_id, password_hash=new_hash)
+            await accounts_sql.set_password(conn, id=user_id, password_hash=new_hash)
         return account._replace(token_version=account.token_version + 1)
 
     async def _check(self, row: Any, password: str, keys: dict[str, str]) -> Account:
@@ -70,13 +70,13 @@ class SignIn:
         async with self._db.connection() as conn, conn.transaction():
             if not valid:
                 for name, free in (("account", ACCOUNT_FREE), ("address", ADDRESS_FREE)):
-                    await queries.login_failed(conn, key=keys[name], free_attempts=free, window_seconds=WINDOW_SECONDS,
+                    await accounts_sql.login_failed(conn, key=keys[name], free_attempts=free, window_seconds=WINDOW_SECONDS,
                                                cap_seconds=CAP_SECONDS)
             else:
-                await queries.login_succeeded(conn, key=keys["account"])
+                await accounts_sql.login_succeeded(conn, key=keys["account"])
                 if rehashed:
-                    await queries.update_password_hash(conn, id=row["id"], password_hash=rehashed)
-                account = await queries.get_account(conn, id=row["id"])
+                    await accounts_sql.update_password_hash(conn, id=row["id"], password_hash=rehashed)
+                account = await accounts_sql.get_account(conn, id=row["id"])
         if account is None:
             raise NotAuthenticated("wrong email or password")
         if not account["active"]:

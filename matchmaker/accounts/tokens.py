@@ -17,9 +17,9 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from matchmaker.accounts.queries import accounts_sql
 from matchmaker.accounts.schemas import Token as TokenResponse
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import queries
 from matchmaker.schemas import MAX_ID
 from matchmaker.settings import Settings
 
@@ -45,7 +45,7 @@ async def _retrieve_user(token: Token, connection: ASGIConnection) -> User | Non
     if not token.sub.isdigit() or int(token.sub) > MAX_ID:
         return None
     async with connection.app.state.database.connection() as conn:
-        row = await queries.get_account(conn, id=int(token.sub))
+        row = await accounts_sql.get_account(conn, id=int(token.sub))
     if row is None or not row["active"] or row["token_version"] != token.extras.get("ver"):
         return None  # unknown, deactivated, or signed out since the token was issued
     return msgspec.convert(dict(row), User)

@@ -7,13 +7,30 @@ raises and leaves the schema at the last good version, so nothing starts half-mi
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import asyncpg
+from asyncpg import Connection, Record
 
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all, load
 from matchmaker.db.reference import sync_reference
 from matchmaker.settings import SQL_DIR
+
+
+class MigrationQueries(Protocol):
+    """``sql/queries/migrations.sql``."""
+
+    async def create_migrations_table(self, conn: Connection) -> str: ...
+    async def lock_migrations(self, conn: Connection) -> Any: ...
+    async def unlock_migrations(self, conn: Connection) -> Any: ...
+    def applied_versions(self, conn: Connection) -> AsyncIterator[Record]: ...
+    async def record_migration(self, conn: Connection, *, version: str) -> str: ...
+
+
+migrations_sql = load("migrations", MigrationQueries)
+
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 _UP = re.compile(r"^--\s*migrate:up\s*$(.*?)(^--\s*migrate:down\s*$|\Z)", re.S | re.M)
@@ -43,10 +60,10 @@ def up_section(path: Path) -> str:
 
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations, then refresh the reference vocabularies; returns new versions."""
-    await queries.lock_migrations(conn)  # first: even creating the bookkeeping table races
+    await migrations_sql.lock_migrations(conn)  # first: even creating the bookkeeping table races
     try:
-        await queries.create_migrations_table(conn)
-        done = {row["version"] for row in await fetch_all(queries.applied_versions(conn))}
+        await migrations_sql.create_migrations_table(conn)
+        done = {row["version"] for row in await fetch_all(migrations_sql.applied_versions(conn))}
         applied = []
         for version, path in migration_files(directory):
             if version in done:
@@ -54,7 +71,7 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
             try:
                 async with conn.transaction():
                     await conn.execute(up_section(path))
-                    await queries.record_migration(conn, version=version)
+                    await migrations_sql.record_migration(conn, version=version)
             except asyncpg.PostgresError as exc:
                 raise MigrationError(f"{path.name} failed: {exc}") from exc
             applied.append(version)
@@ -62,4 +79,4 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
             await sync_reference(conn)
         return applied
     finally:
-        await queries.unlock_migrations(conn)
+        await migrations_sql.unlock_migrations(conn)

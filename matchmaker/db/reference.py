@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import AsyncIterator, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Protocol
 
 import asyncpg
+from asyncpg import Connection, Record
 
-from matchmaker.db.queries import queries
+from matchmaker.db.queries import load
 from matchmaker.settings import REFERENCE_DIR
+
+
+class ReferenceQueries(Protocol):
+    """``sql/queries/reference.sql``."""
+
+    async def upsert_country(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
+    async def upsert_currency(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
+    async def upsert_gcm_objective(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
+    async def upsert_usd_rate(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
+    def list_countries(self, conn: Connection) -> AsyncIterator[Record]: ...
+    def list_currencies_with_rates(self, conn: Connection) -> AsyncIterator[Record]: ...
+    def list_gcm_objectives(self, conn: Connection) -> AsyncIterator[Record]: ...
+
+
+reference_sql = load("reference", ReferenceQueries)
+
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -20,7 +39,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 async def sync_reference(conn: asyncpg.Connection) -> None:
     """Upsert every vocabulary row; running it again changes nothing."""
-    await queries.upsert_country(conn, [
+    await reference_sql.upsert_country(conn, [
         {
             "alpha3": r["alpha3"], "alpha2": r["alpha2"], "name": r["name"],
             "name_fr": r["name_fr"], "name_es": r["name_es"],
@@ -28,14 +47,14 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
         }
         for r in _rows("countries.csv")
     ])
-    await queries.upsert_currency(conn, [
+    await reference_sql.upsert_currency(conn, [
         {"code": r["code"], "name": r["name"], "minor_unit": int(r["minor_unit"]) if r["minor_unit"].isdigit() else None}
         for r in _rows("currencies.csv")
     ])
-    await queries.upsert_gcm_objective(conn, [
+    await reference_sql.upsert_gcm_objective(conn, [
         {"number": int(r["number"]), "title": r["title"]} for r in _rows("gcm_objectives.csv")
     ])
-    await queries.upsert_usd_rate(conn, [
+    await reference_sql.upsert_usd_rate(conn, [
         {
             "currency": r["currency"],
             "valid_from": date.fromisoformat(r["date"]),

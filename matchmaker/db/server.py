@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from matchmaker.db.queries import queries
+from matchmaker.db.queries import database_sql
 from matchmaker.settings import Settings
 
 DATABASE_NAME = "matchmaker"
@@ -82,7 +82,7 @@ async def ensure_database(admin_dsn: str, database: str) -> None:
     """Create ``database`` on the server unless it exists (embedded servers start empty)."""
     conn = await asyncpg.connect(admin_dsn)
     try:
-        exists = await queries.database_exists(conn, name=database)
+        exists = await database_sql.database_exists(conn, name=database)
     finally:
         await conn.close()
     if not exists:

@@ -10,15 +10,16 @@ from typing import Annotated, Literal
 import asyncpg
 import msgspec
 from litestar import Controller, Request, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
-from matchmaker.events.hub import FEED_BACKLOG
+from matchmaker.db.pool import Database
+from matchmaker.db.queries import fetch_all
+from matchmaker.events.hub import FEED_BACKLOG, EventHub
+from matchmaker.events.queries import events_sql
 from matchmaker.events.schemas import Event
 from matchmaker.schemas import Page, decode_cursor, encode_cursor
 from matchmaker.web.openapi import problems
@@ -32,7 +33,7 @@ KEEPALIVE_SECONDS = 15.0
 async def _events_after(conn: asyncpg.Connection, user: User, after: int, limit: int,
                         entity: str | None) -> list[Event]:
     scope = None if is_staff(user) else user.organisation_id
-    rows = await fetch_all(queries.list_events(conn, after_id=after, organisation_id=scope, entity=entity, lim=limit))
+    rows = await fetch_all(events_sql.list_events(conn, after_id=after, organisation_id=scope, entity=entity, lim=limit))
     return [msgspec.convert(dict(r), Event) for r in rows]
 
 
@@ -55,17 +56,17 @@ class EventController(Controller):
 
     @get("/stream", operation_id="StreamEvents", responses=problems(401, 422, 429), media_type="text/event-stream")
     async def stream(
-        self, request: Request[User, object, object], state: State,
-        after: After = 0,
+        self, request: Request[User, object, object], database: NamedDependency[Database],
+        events: NamedDependency[EventHub], after: After = 0,
         last_event_id: Annotated[int | None, HeaderParameter(name="Last-Event-ID", ge=0, le=MAX_ID)] = None,
         max_events: Annotated[int | None, QueryParameter(ge=1, le=10_000, description="Close after this many")] = None,
     ) -> ServerSentEvent:
         """Server-sent events, live: new proposals, decisions, changes to needs and offers."""
-        user, database, hub = request.user, state.database, state.events
+        user, hub = request.user, events
         start = last_event_id if last_event_id is not None else after
         hub.check_room(user)  # a 429 now, not once the stream has begun
 
-        async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
+        async def messages() -> AsyncGenerator[ServerSentEventMessage, None]:
             last, sent, seen = start, 0, deque(maxlen=FEED_BACKLOG)
             with hub.subscribe(user) as subscription:  # before the first read: nothing falls between
                 backlog = True
@@ -91,4 +92,4 @@ class EventController(Controller):
                             data=msgspec.json.encode(event).decode(), id=str(event.id), event=f"{event.entity}.{event.action}"
                         )
 
-        return ServerSentEvent(events())
+        return ServerSentEvent(messages())

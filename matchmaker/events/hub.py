@@ -27,8 +27,9 @@ import msgspec
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.pool import init_connection
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import TooManyAttempts
+from matchmaker.events.queries import events_sql
 from matchmaker.events.schemas import Event
 
 CHANNEL = "matchmaker_events"
@@ -85,7 +86,7 @@ class EventHub:
         self._dsn = dsn
         await self._listen()
         async with self._reading:
-            self._last_id = await queries.last_event_id(self._conn)
+            self._last_id = await events_sql.last_event_id(self._conn)
 
     async def _listen(self) -> None:
         conn = await asyncpg.connect(self._dsn, server_settings={"application_name": LISTENER_NAME})
@@ -118,7 +119,7 @@ class EventHub:
         """Wait until every change committed so far has been announced here (tests, and
         anything that must see its own writes in the rankings)."""
         async with self._reading:
-            latest = await queries.last_event_id(self._conn)
+            latest = await events_sql.last_event_id(self._conn)
         deadline = asyncio.get_running_loop().time() + seconds
         while self._last_id < latest and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.01)
@@ -129,7 +130,7 @@ class EventHub:
         after = max(0, self._last_id - REPLAY_MARGIN)
         while True:
             async with self._reading:
-                rows = await fetch_all(queries.list_events(self._conn, after_id=after, organisation_id=None,
+                rows = await fetch_all(events_sql.list_events(self._conn, after_id=after, organisation_id=None,
                                                            entity=None, lim=REPLAY_PAGE))
             for row in rows:
                 self._dispatch({"id": row["id"], "entity": row["entity"], "entity_id": row["entity_id"],
@@ -192,7 +193,7 @@ class EventHub:
                 async with self._reading:
                     if self._conn is None:
                         raise asyncpg.InterfaceError("not connected")
-                    rows = await fetch_all(queries.events_by_ids(self._conn, ids=ids))
+                    rows = await fetch_all(events_sql.events_by_ids(self._conn, ids=ids))
                 events = [(msgspec.convert({k: v for k, v in dict(r).items() if k != "organisation_ids"}, Event),
                            r["organisation_ids"]) for r in rows]
             except Exception as exc:  # whatever it was, the streams catch up from the database

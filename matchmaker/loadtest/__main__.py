@@ -32,7 +32,8 @@ from matchmaker.bench import (
     load_world,
     serving,
 )
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
+from matchmaker.ranking.queries import ranking_sql
 
 SCENARIOS = ("Health", "RankedMatches", "RankedOpportunities", "FilteredList", "FullText", "ProposeApprove")
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -44,7 +45,7 @@ async def _ids(dsn: str, limit: int) -> list[int]:
     """Open offers a proposal of 1,000 USD in financial support can go to."""
     conn = await asyncpg.connect(dsn)
     try:
-        return [r["id"] for r in await fetch_all(queries.bench_proposable_offers(conn, lim=limit))]
+        return [r["id"] for r in await fetch_all(ranking_sql.bench_proposable_offers(conn, lim=limit))]
     finally:
         await conn.close()
 

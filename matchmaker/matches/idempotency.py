@@ -15,8 +15,8 @@ import msgspec
 from litestar import Response
 
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import queries
 from matchmaker.errors import InvalidInput
+from matchmaker.matches.queries import matches_sql
 from matchmaker.schemas import encode_money
 
 
@@ -33,14 +33,14 @@ async def run_once(
     created resource lives, from its body)."""
     if key is None:
         body = msgspec.to_builtins(await action())
-    elif not await queries.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
-        stored = await queries.get_idempotency_key(conn, user_id=user.id, key=key)
+    elif not await matches_sql.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
+        stored = await matches_sql.get_idempotency_key(conn, user_id=user.id, key=key)
         if stored["fingerprint"] != request_fingerprint:
             raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
         body, status_code = stored["response_body"], stored["response_status"]
     else:
         body = msgspec.to_builtins(await action())
-        await queries.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code,
+        await matches_sql.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code,
                                                 response_body=body)
     headers = {"Location": location(body)} if location and status_code == 201 else None
     return Response(body, status_code=status_code, headers=headers)

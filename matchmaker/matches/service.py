@@ -16,8 +16,9 @@ import msgspec
 from matchmaker import audit
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaker.matches.queries import matches_sql
 from matchmaker.matches.schemas import LedgerEntry, Match, MatchCreate, MatchDetail
 from matchmaker.needs.service import get_need
 from matchmaker.offers.service import get_offer
@@ -37,7 +38,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
 async def _convert(conn: asyncpg.Connection, amount: Decimal | float, from_currency: str, to_currency: str) -> Decimal:
     if from_currency == to_currency:
         return Decimal(str(amount))
-    return Decimal(str(await queries.convert_amount(
+    return Decimal(str(await matches_sql.convert_amount(
         conn, amount=amount, from_currency=from_currency, to_currency=to_currency, on_day=date.today()
     )))
 
@@ -47,12 +48,12 @@ def _visible_to(user: User, match: Match) -> bool:
 
 
 async def get_match(conn: asyncpg.Connection, user: User, match_id: int) -> MatchDetail:
-    row = await queries.get_match(conn, id=match_id)
+    row = await matches_sql.get_match(conn, id=match_id)
     match = msgspec.convert(dict(row), Match) if row else None
     # Matches are between two organisations: to anyone else they do not exist.
     if match is None or not _visible_to(user, match):
         raise NotFound(f"match {match_id} does not exist")
-    ledger = [msgspec.convert(dict(r), LedgerEntry) for r in await fetch_all(queries.match_ledger(conn, match_id=match_id))]
+    ledger = [msgspec.convert(dict(r), LedgerEntry) for r in await fetch_all(matches_sql.match_ledger(conn, match_id=match_id))]
     return MatchDetail(**msgspec.structs.asdict(match), history=await audit.history(conn, "match", match_id, user), ledger=ledger)
 
 
@@ -60,7 +61,7 @@ async def list_matches(
     conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None, **filters: object
 ) -> Page[Match]:
     scope = None if is_staff(user) else user.organisation_id
-    rows = await fetch_all(queries.list_matches(
+    rows = await fetch_all(matches_sql.list_matches(
         conn, **filters, organisation_id=scope, before_id=decode_cursor(cursor), lim=limit + 1
     ))
     return page([msgspec.convert(dict(r), Match) for r in rows], limit)
@@ -92,12 +93,12 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
     remaining = Decimal(str(need.amount)) - Decimal(str(need.committed))
     if in_need_currency > remaining:
         raise InvalidInput("amount", f"more than the need still asks ({remaining:,.2f} {need.currency})")
-    match_id = await queries.insert_match(
+    match_id = await matches_sql.insert_match(
         conn, need_id=need.id, offer_id=offer.id, resource_type=data.resource_type, amount=data.amount,
         currency=data.currency, note=data.note, score=score, proposed_by=user.id,
     )
     if match_id is None:
-        blocking = await queries.open_proposal(conn, need_id=need.id, offer_id=offer.id,
+        blocking = await matches_sql.open_proposal(conn, need_id=need.id, offer_id=offer.id,
                                                resource_type=data.resource_type)
         raise Conflict(f"match {blocking} already proposes this need and offer for {data.resource_type}: "
                        "decide or withdraw it first", match_id=blocking)
@@ -111,8 +112,8 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
 
 async def _commit(conn: asyncpg.Connection, user: User, match: asyncpg.Record, amount: Decimal) -> None:
     """Commit ``amount`` of both budgets, or refuse with 409 if either would be overcommitted."""
-    need = await queries.lock_need_budget(conn, id=match["need_id"])
-    offer = await queries.lock_offer_budget(conn, id=match["offer_id"])
+    need = await matches_sql.lock_need_budget(conn, id=match["need_id"])
+    offer = await matches_sql.lock_offer_budget(conn, id=match["offer_id"])
     need_delta = await _convert(conn, amount, match["currency"], need["currency"])
     offer_delta = await _convert(conn, amount, match["currency"], offer["currency"])
     for what, row, delta in (("offer", offer, offer_delta), ("need", need, need_delta)):
@@ -147,13 +148,13 @@ async def _ledger(
     conn: asyncpg.Connection, user: User, match: asyncpg.Record, kind: str,
     amount: Decimal, need_delta: Decimal, offer_delta: Decimal,
 ) -> None:
-    await queries.insert_ledger_entry(
+    await matches_sql.insert_ledger_entry(
         conn, match_id=match["id"], need_id=match["need_id"], offer_id=match["offer_id"], kind=kind,
         resource_type=match["resource_type"], amount=amount, currency=match["currency"],
         need_delta=need_delta, offer_delta=offer_delta, actor_id=user.id,
     )
     if need_delta or offer_delta:
-        await queries.apply_commitment(
+        await matches_sql.apply_commitment(
             conn, need_id=match["need_id"], offer_id=match["offer_id"], need_delta=need_delta, offer_delta=offer_delta
         )
 
@@ -169,7 +170,7 @@ async def transition(
         raise Forbidden(f"only coordinators {action} matches")
     if action == "withdraw" and user.id != detail.proposed_by:
         raise Forbidden("only the proposer withdraws a proposal")
-    match = await queries.lock_match(conn, id=match_id)
+    match = await matches_sql.lock_match(conn, id=match_id)
     if match["status"] not in starts:
         raise Conflict(
             f"match {match_id} is {match['status']}: it cannot be {target} (only from {', '.join(sorted(starts))})",
@@ -184,12 +185,12 @@ async def transition(
             committed = amount
         await _commit(conn, user, match, committed)
     elif action == "cancel":
-        held = await queries.match_commitment(conn, match_id=match_id)
+        held = await matches_sql.match_commitment(conn, match_id=match_id)
         await _ledger(conn, user, match, "release", committed, -Decimal(str(held["need_delta"])),
                       -Decimal(str(held["offer_delta"])))
     elif action == "disburse":
         await _ledger(conn, user, match, "disbursement", committed, Decimal(0), Decimal(0))
-    await queries.set_match_status(conn, id=match_id, status=target, amount=committed)
+    await matches_sql.set_match_status(conn, id=match_id, status=target, amount=committed)
     changes = {"status": [match["status"], target]}
     if committed != Decimal(str(match["amount"])):
         changes["amount"] = [match["amount"], committed]

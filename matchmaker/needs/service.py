@@ -8,9 +8,10 @@ import msgspec
 from matchmaker import audit
 from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, InvalidInput, NotFound
 from matchmaker.language import detect_language
+from matchmaker.needs.queries import needs_sql
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
@@ -35,19 +36,19 @@ _WRITABLE = (
 
 
 async def get_need(conn: asyncpg.Connection, need_id: int) -> Need:
-    row = await queries.get_need(conn, id=need_id)
+    row = await needs_sql.get_need(conn, id=need_id)
     if row is None:
         raise NotFound(f"need {need_id} does not exist")
     return msgspec.convert(dict(row), Need)
 
 
 async def get_needs(conn: asyncpg.Connection, need_ids: list[int]) -> dict[int, Need]:
-    rows = await fetch_all(queries.get_needs_by_ids(conn, ids=need_ids))
+    rows = await fetch_all(needs_sql.get_needs_by_ids(conn, ids=need_ids))
     return {r["id"]: msgspec.convert(dict(r), Need) for r in rows}
 
 
 async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Need]:
-    rows = await fetch_all(queries.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
+    rows = await fetch_all(needs_sql.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Need) for r in rows], limit)
 
 
@@ -62,7 +63,7 @@ async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) ->
     fields = msgspec.structs.asdict(data)
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
-    need_id = await queries.insert_need(conn, organisation_id=organisation.id, **fields)
+    need_id = await needs_sql.insert_need(conn, organisation_id=organisation.id, **fields)
     if need_id is None:
         raise Conflict(f"your organisation already has a need with reference {data.reference!r}")
     await audit.record(
@@ -74,7 +75,7 @@ async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) ->
 
 
 async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch: NeedUpdate) -> Need:
-    row = await queries.lock_need(conn, id=need_id)
+    row = await needs_sql.lock_need(conn, id=need_id)
     if row is None:
         raise NotFound(f"need {need_id} does not exist")
     ensure_member_or_staff(user, row["organisation_id"], "this need")
@@ -95,7 +96,7 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
     if float(merged["amount"]) < row["committed"]:
         raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
     try:
-        await queries.update_need(conn, id=need_id, **merged)
+        await needs_sql.update_need(conn, id=need_id, **merged)
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"your organisation already has a need with reference {merged['reference']!r}") from exc
     await audit.record(

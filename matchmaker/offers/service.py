@@ -10,9 +10,10 @@ import msgspec
 from matchmaker import audit
 from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, InvalidInput, NotFound
 from matchmaker.language import detect_language
+from matchmaker.offers.queries import offers_sql
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
@@ -64,19 +65,19 @@ def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
 
 
 async def get_offer(conn: asyncpg.Connection, offer_id: int) -> Offer:
-    row = await queries.get_offer(conn, id=offer_id)
+    row = await offers_sql.get_offer(conn, id=offer_id)
     if row is None:
         raise NotFound(f"offer {offer_id} does not exist")
     return msgspec.convert(dict(row), Offer)
 
 
 async def get_offers(conn: asyncpg.Connection, offer_ids: list[int]) -> dict[int, Offer]:
-    rows = await fetch_all(queries.get_offers_by_ids(conn, ids=offer_ids))
+    rows = await fetch_all(offers_sql.get_offers_by_ids(conn, ids=offer_ids))
     return {r["id"]: msgspec.convert(dict(r), Offer) for r in rows}
 
 
 async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Offer]:
-    rows = await fetch_all(queries.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
+    rows = await fetch_all(offers_sql.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Offer) for r in rows], limit)
 
 
@@ -86,7 +87,7 @@ async def create_offer(conn: asyncpg.Connection, user: User, data: OfferCreate) 
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
     _check_offer(fields)
-    offer_id = await queries.insert_offer(conn, organisation_id=organisation.id, **fields)
+    offer_id = await offers_sql.insert_offer(conn, organisation_id=organisation.id, **fields)
     if offer_id is None:
         raise Conflict(f"your organisation already has an offer with reference {data.reference!r}")
     await audit.record(
@@ -98,7 +99,7 @@ async def create_offer(conn: asyncpg.Connection, user: User, data: OfferCreate) 
 
 
 async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patch: OfferUpdate) -> Offer:
-    row = await queries.lock_offer(conn, id=offer_id)
+    row = await offers_sql.lock_offer(conn, id=offer_id)
     if row is None:
         raise NotFound(f"offer {offer_id} does not exist")
     ensure_member_or_staff(user, row["organisation_id"], "this offer")
@@ -112,7 +113,7 @@ async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patc
     merged["status"] = derived_status(merged["status"], row["committed"], float(merged["budget"]), "exhausted")
     _check_offer(merged, committed=row["committed"])
     try:
-        await queries.update_offer(conn, id=offer_id, **merged)
+        await offers_sql.update_offer(conn, id=offer_id, **merged)
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"your organisation already has an offer with reference {merged['reference']!r}") from exc
     await audit.record(

@@ -7,7 +7,6 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from matchmaker import audit
 from matchmaker.accounts.guards import requires_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
@@ -51,11 +50,7 @@ class OrganisationController(Controller):
         self, request: Request[User, object, object], data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Response[Organisation]:
         """Register an organisation (coordinators and admins)."""
-        organisation = await create_organisation(db, data)
-        await audit.record(
-            db, actor_id=request.user.id, entity="organisation", entity_id=organisation.id, action="created",
-            changes={"name": organisation.name, "kind": organisation.kind}, organisation_ids=[organisation.id],
-        )
+        organisation = await create_organisation(db, data, request.user)
         return created(organisation, f"/api/v1/organisations/{organisation.id}")
 
     @patch("/{organisation_id:int}", operation_id="UpdateOrganisation", responses=problems(401, 403, 404, 409, 422))

@@ -8,8 +8,9 @@ import msgspec
 from matchmaker import audit
 from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.accounts.schemas import User
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaker.organisations.queries import organisations_sql
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
 from matchmaker.patching import patch_changes
 from matchmaker.schemas import Page, check_country, decode_cursor, page
@@ -17,7 +18,7 @@ from matchmaker.vocabulary import STATE_KINDS
 
 
 async def get_organisation(conn: asyncpg.Connection, organisation_id: int) -> Organisation:
-    row = await queries.get_organisation(conn, id=organisation_id)
+    row = await organisations_sql.get_organisation(conn, id=organisation_id)
     if row is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
     return msgspec.convert(dict(row), Organisation)
@@ -26,25 +27,34 @@ async def get_organisation(conn: asyncpg.Connection, organisation_id: int) -> Or
 async def list_organisations(
     conn: asyncpg.Connection, *, kind: str | None, country: str | None, q: str | None, limit: int, cursor: str | None
 ) -> Page[Organisation]:
-    rows = await fetch_all(queries.list_organisations(
+    rows = await fetch_all(organisations_sql.list_organisations(
         conn, kind=kind, country=country, q=q, after_id=decode_cursor(cursor), lim=limit + 1
     ))
     return page([msgspec.convert(dict(r), Organisation) for r in rows], limit)
 
 
-async def create_organisation(conn: asyncpg.Connection, data: OrganisationCreate) -> Organisation:
+async def create_organisation(conn: asyncpg.Connection, data: OrganisationCreate,
+                              actor: User | None = None) -> Organisation:
+    """Register an organisation; one registered through the API is audited as ``actor``'s act
+    (set-up from the command line and demo data is not an event of the marketplace)."""
     check_country("country", data.country)
     check_country("origin_country", data.origin_country)
-    row = await queries.insert_organisation(conn, **msgspec.structs.asdict(data))
+    row = await organisations_sql.insert_organisation(conn, **msgspec.structs.asdict(data))
     if row is None:
         raise Conflict(f"an organisation named {data.name!r} or with that external_id already exists")
-    return msgspec.convert(dict(row), Organisation)
+    organisation = msgspec.convert(dict(row), Organisation)
+    if actor is not None:
+        await audit.record(
+            conn, actor_id=actor.id, entity="organisation", entity_id=organisation.id, action="created",
+            changes={"name": organisation.name, "kind": organisation.kind}, organisation_ids=[organisation.id],
+        )
+    return organisation
 
 
 async def update_organisation(conn: asyncpg.Connection, user: User, organisation_id: int,
                               patch: OrganisationUpdate) -> Organisation:
     """Members and staff edit an organisation; every change is audited (and re-ranks its offers)."""
-    row = await queries.lock_organisation(conn, id=organisation_id)
+    row = await organisations_sql.lock_organisation(conn, id=organisation_id)
     if row is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
     ensure_member_or_staff(user, organisation_id, "this organisation")
@@ -57,7 +67,7 @@ async def update_organisation(conn: asyncpg.Connection, user: User, organisation
     current = dict(row)
     merged = {k: changes.get(k, current[k]) for k in ("name", "kind", "country", "origin_country", "external_id")}
     try:
-        await queries.update_organisation(conn, id=organisation_id, **merged)
+        await organisations_sql.update_organisation(conn, id=organisation_id, **merged)
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"another organisation has that name or external_id ({merged['name']!r})") from exc
     await audit.record(conn, actor_id=user.id, entity="organisation", entity_id=organisation_id, action="updated",
@@ -87,7 +97,7 @@ async def organisation_for_new(
 
 async def resolve_organisation(conn: asyncpg.Connection, reference: str) -> int:
     """An organisation's id from its id or its key (``external_id``, e.g. ``sen-dpaf``)."""
-    row = await queries.get_organisation_by_external_id(conn, external_id=reference)
+    row = await organisations_sql.get_organisation_by_external_id(conn, external_id=reference)
     if row is not None:
         return row["id"]
     if reference.isdigit():

@@ -31,7 +31,7 @@ import numpy as np
 from litestar.serialization import encode_json
 
 from matchmaker.db.pool import Database
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all
 from matchmaker.errors import NotFound
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
@@ -42,6 +42,7 @@ from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.model import MatchRanker
 from matchmaker.ranking.pages import PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
+from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
 from matchmaker.schemas import Page, encode_offset
 
@@ -84,12 +85,12 @@ def record_doc(row: asyncpg.Record) -> FundingRecord:
 
 async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingRecord], list[Decision]]:
     """Funding history and coordinators' decisions, as the ranker learns from them."""
-    records = [record_doc(r) for r in await fetch_all(queries.ranking_records(conn))]
-    rows = await fetch_all(queries.ranking_decisions(conn))
+    records = [record_doc(r) for r in await fetch_all(ranking_sql.ranking_records(conn))]
+    rows = await fetch_all(ranking_sql.ranking_decisions(conn))
     if not rows:
         return records, []
-    needs = {d.id: d for d in map(need_doc, await fetch_all(queries.ranking_needs(conn, ids=[r["need_id"] for r in rows])))}
-    offers = {d.id: d for d in map(offer_doc, await fetch_all(queries.ranking_offers(conn, ids=[r["offer_id"] for r in rows])))}
+    needs = {d.id: d for d in map(need_doc, await fetch_all(ranking_sql.ranking_needs(conn, ids=[r["need_id"] for r in rows])))}
+    offers = {d.id: d for d in map(offer_doc, await fetch_all(ranking_sql.ranking_offers(conn, ids=[r["offer_id"] for r in rows])))}
     return records, [
         Decision(need=needs[str(r["need_id"])], offer=offers[str(r["offer_id"])], approved=r["approved"]) for r in rows
     ]
@@ -190,8 +191,8 @@ class RankingService:
     async def _load(self) -> None:
         async with self._db.connection(wait=True) as conn:
             records, decisions = await load_training_data(conn)
-            needs = [need_doc(r) for r in await fetch_all(queries.ranking_needs(conn, ids=None))]
-            offers = [offer_doc(r) for r in await fetch_all(queries.ranking_offers(conn, ids=None))]
+            needs = [need_doc(r) for r in await fetch_all(ranking_sql.ranking_needs(conn, ids=None))]
+            offers = [offer_doc(r) for r in await fetch_all(ranking_sql.ranking_offers(conn, ids=None))]
         # Fitted and indexed apart (rankings go on with the current model meanwhile), then
         # swapped in on the engine thread; changes announced meanwhile wait in the queue.
         built = await asyncio.to_thread(self._build, records, decisions, needs, offers)
@@ -262,15 +263,15 @@ class RankingService:
         async with self._db.connection(wait=True) as conn:
             for event in batch:
                 if event["entity"] == "match":  # a decision may have moved budget on both sides
-                    sides = await queries.match_sides(conn, id=int(event["entity_id"]))
+                    sides = await ranking_sql.match_sides(conn, id=int(event["entity_id"]))
                     if sides is not None:
                         need_ids.add(sides["need_id"])
                         offer_ids.add(sides["offer_id"])
                 elif event["entity"] == "organisation":  # a funder's kind and origin rank its offers
-                    rows = await fetch_all(queries.organisation_offers(conn, id=int(event["entity_id"])))
+                    rows = await fetch_all(ranking_sql.organisation_offers(conn, id=int(event["entity_id"])))
                     offer_ids.update(r["id"] for r in rows)
-            need_rows = await fetch_all(queries.ranking_needs(conn, ids=sorted(need_ids))) if need_ids else []
-            offer_rows = await fetch_all(queries.ranking_offers(conn, ids=sorted(offer_ids))) if offer_ids else []
+            need_rows = await fetch_all(ranking_sql.ranking_needs(conn, ids=sorted(need_ids))) if need_ids else []
+            offer_rows = await fetch_all(ranking_sql.ranking_offers(conn, ids=sorted(offer_ids))) if offer_ids else []
         needs = [need_doc(r) for r in need_rows if r["status"] == "open"]
         offers = [offer_doc(r) for r in offer_rows if r["status"] == "open"]
         # A need or offer changed by its owner may differ in fields pages show but the ranker
@@ -322,7 +323,7 @@ class RankingService:
     async def _offers_page(self, need_id: int, limit: int, kind: str | None,
                            offset: int) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
-            rows = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
+            rows = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
         if not rows:
             raise NotFound(f"need {need_id} does not exist")
         if rows[0]["status"] != "open":  # a funded or closed need has no matches
@@ -348,7 +349,7 @@ class RankingService:
     async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any],
                           offset: int) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
-            rows = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
+            rows = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
         if not rows:
             raise NotFound(f"offer {offer_id} does not exist")
         ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), offset + limit + 1, filters)
@@ -367,8 +368,8 @@ class RankingService:
     async def pair_score(self, conn: asyncpg.Connection, need_id: int, offer_id: int) -> float | None:
         """The ranker's score for one pair (recorded with a proposal), read through the caller's
         connection so that it sees what the caller just wrote; ``None`` when ineligible."""
-        needs = await fetch_all(queries.ranking_needs(conn, ids=[need_id]))
-        offers = await fetch_all(queries.ranking_offers(conn, ids=[offer_id]))
+        needs = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
+        offers = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
         if not needs or needs[0]["status"] != "open" or not offers:
             return None
         return await self._engine(self._pair_score, need_doc(needs[0]), offer_doc(offers[0]))

@@ -14,13 +14,13 @@ from pathlib import Path
 import asyncpg
 from sklearn.metrics import roc_auc_score
 
-from matchmaker.db.queries import queries
 from matchmaker.ranking.documents import Decision, FundingRecord
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.learning import combine
 from matchmaker.ranking.model import MatchRanker
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
+from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.service import data_reference, load_training_data
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ async def train(conn: asyncpg.Connection, model_path: Path) -> str:
     with exclusive(model_path):
         save_model(after, model_path, {"data_reference": data_reference(records, decisions),
                                        "records": len(records), "decisions": len(decisions), "training": after.training_})
-    await queries.notify_model_changed(conn)
+    await ranking_sql.notify_model_changed(conn)
     lines.append(f"saved to {model_path}; running workers reload it now")
     return "\n".join(lines)
 

@@ -1,1 +1,2 @@
-"""HTTP infrastructure: the app factory, problem details, pagination, request-scoped dependencies."""
+"""HTTP helpers that controllers share: parameters, problem details, responses, security
+headers and OpenAPI descriptions. Nothing here imports a domain package."""

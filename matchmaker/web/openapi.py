@@ -10,23 +10,17 @@ and a decimal amount is a JSON number or a decimal string, as requests may send 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 # Litestar's own Struct plugin (not re-exported): extended, not copied.
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
-from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import OpenAPIType, Reference, Schema
 
-import matchmaker
 from matchmaker.web.problems import PROBLEM_JSON, Problem
 
-STATIC_PATH = "/static"
-STATIC_DIR = Path(__file__).parent / "static"
 DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"  # amounts are positive
 # What each error status means in this API (the body is always a ``Problem``).
 _MEANINGS = {
@@ -96,19 +90,3 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
                     if isinstance(array.items, Schema):
                         _constrain(array.items, _present(held.item_type)[0])
         return schema
-
-
-def openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Matchmaker",
-        version=matchmaker.__version__,
-        description="Matching capacity needs in migration governance with funders and their resources.",
-        path="/schema",
-        # Served from the package (``web/static``): the documentation works offline.
-        render_plugins=[SwaggerRenderPlugin(
-            path=["/", "/swagger"], js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-bundle.js",
-            css_url=f"{STATIC_PATH}/swagger-ui/swagger-ui.css",
-            standalone_preset_js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-standalone-preset.js", favicon="",
-        )],
-        use_handler_docstrings=True,
-    )

@@ -60,3 +60,7 @@ select id, email, password_hash from users where id = :id;
 select u.id, u.email, u.role, u.active, o.external_id as organisation_key, o.name as organisation
 from users u left join organisations o on o.id = u.organisation_id
 order by u.id;
+
+-- name: organisation_kind(id)$
+-- What kind of organisation a new user joins (null: there is no such organisation).
+select kind from organisations where id = :id;

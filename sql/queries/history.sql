@@ -19,10 +19,3 @@ select count(*) as records, count(distinct funder_ref) as funders,
        count(*) filter (where organisation_id is not null) as linked_records,
        count(distinct organisation_id) as linked_funders
 from funding_records;
-
--- name: list_funding_records()
-select record_id, funder_ref, funder_name, funder_type, recipient_countries, recipient_region, sectors,
-       title, description, language, amount_usd, year, organisation_id
-from funding_records
-where organisation_id is not null
-order by id;

@@ -34,9 +34,5 @@ update organisations set name = :name, kind = :kind, country = :country, origin_
     external_id = :external_id
 where id = :id;
 
--- name: organisation_offers(id)
--- The offers an organisation funds: its kind and country of origin are part of how they rank.
-select id from offers where organisation_id = :id;
-
 -- name: all_organisations()
 select id, external_id, name, kind, country, origin_country from organisations order by id;

@@ -53,3 +53,7 @@ limit :lim;
 select id from offers
 where status = 'open' and 'financial' = any(resource_types) and budget - committed >= 100000
 order by id limit :lim;
+
+-- name: organisation_offers(id)
+-- The offers an organisation funds: its kind and country of origin are part of how they rank.
+select id from offers where organisation_id = :id;

@@ -1,14 +1,25 @@
-"""The app factory: a ``Litestar`` built from small, named ``_configure_*`` pieces."""
+"""The top of the application: the app factory, its lifespan (database, event hub, ranking
+engine) and the services it hands to controllers as dependencies.
+
+Nothing imports this module but the entry points (``matchmaker serve``, tests): controllers
+receive what they need through dependencies, and the HTTP helpers they share live below
+them, in ``matchmaker.web``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
+import asyncpg
 from litestar import Litestar, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 import matchmaker
@@ -16,7 +27,7 @@ from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
-from matchmaker.db.queries import queries
+from matchmaker.db.queries import database_sql
 from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.errors import Unavailable
 from matchmaker.events.controllers import EventController
@@ -27,14 +38,48 @@ from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
+from matchmaker.reporting.controllers import StatsController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
-from matchmaker.stats.controllers import StatsController
 from matchmaker.vocabulary.controllers import VocabularyController
-from matchmaker.web.dependencies import provide_db, provide_ranking, provide_signin
 from matchmaker.web.headers import security_headers
-from matchmaker.web.openapi import STATIC_DIR, STATIC_PATH, StrictStructSchemaPlugin, openapi_config
+from matchmaker.web.openapi import StrictStructSchemaPlugin
 from matchmaker.web.problems import EXCEPTION_HANDLERS
+
+STATIC_PATH = "/static"
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+async def provide_db(state: State) -> AsyncGenerator[asyncpg.Connection, None]:
+    """Commit when the handler succeeds, roll back when it raises: no half-written change.
+    The request's only pooled connection (a saturated pool answers 503 after a bounded wait)."""
+    async with state.database.connection() as conn, conn.transaction():
+        yield conn
+
+
+def _service(name: str) -> Provide:
+    """A dependency handing out one of the services the lifespan keeps in ``app.state``."""
+
+    def provide(state: State) -> Any:
+        return getattr(state, name)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Matchmaker",
+        version=matchmaker.__version__,
+        description="Matching capacity needs in migration governance with funders and their resources.",
+        path="/schema",
+        # Served from the package (``web/static``): the documentation works offline.
+        render_plugins=[SwaggerRenderPlugin(
+            path=["/", "/swagger"], js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-bundle.js",
+            css_url=f"{STATIC_PATH}/swagger-ui/swagger-ui.css",
+            standalone_preset_js_url=f"{STATIC_PATH}/swagger-ui/swagger-ui-standalone-preset.js", favicon="",
+        )],
+        use_handler_docstrings=True,
+    )
 
 
 @get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON, security=PUBLIC)
@@ -42,7 +87,7 @@ async def health(state: State) -> Response[dict[str, str]]:
     """200 when the database answers, 503 (with ``Retry-After``) otherwise."""
     try:
         async with state.database.connection() as conn:
-            await queries.ping(conn)
+            await database_sql.ping(conn)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503,
                         headers={"Retry-After": str(Unavailable.retry_after)})
@@ -82,8 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         MatchController, EventController, StatsController, RankingController, VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
-        dependencies={"db": Provide(provide_db), "ranking": Provide(provide_ranking, sync_to_thread=False),
-                      "signin": Provide(provide_signin, sync_to_thread=False),
+        dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),
+                      "ranking": _service("ranking"), "signin": _service("signin"),
                       "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,

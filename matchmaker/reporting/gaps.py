@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import AsyncIterator
+from typing import Literal, Protocol
 
 import asyncpg
 import msgspec
+from asyncpg import Connection, Record
 
-from matchmaker.db.queries import fetch_all, queries
+from matchmaker.db.queries import fetch_all, load
 from matchmaker.vocabulary import countries, gcm_objectives
+
+
+class ReportingQueries(Protocol):
+    """``sql/queries/reporting.sql``."""
+
+    def funding_gaps(self, conn: Connection, *, by: str) -> AsyncIterator[Record]: ...
+
+
+reporting_sql = load("reporting", ReportingQueries)
+
 
 GapDimension = Literal["gcm_objective", "region", "country", "capacity_area", "resource_type"]
 
@@ -36,7 +48,7 @@ def _label(by: GapDimension, key: str) -> str:
 
 
 async def funding_gaps(conn: asyncpg.Connection, by: GapDimension) -> list[FundingGap]:
-    rows = await fetch_all(queries.funding_gaps(conn, by=by))
+    rows = await fetch_all(reporting_sql.funding_gaps(conn, by=by))
     return [
         FundingGap(**{**dict(r), "key": int(r["key"]) if by == "gcm_objective" else r["key"],
                       "label": _label(by, r["key"])})

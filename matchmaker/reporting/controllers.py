@@ -7,8 +7,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
+from matchmaker.reporting.gaps import FundingGap, GapDimension, funding_gaps
 from matchmaker.schemas import Page
-from matchmaker.stats.service import FundingGap, GapDimension, funding_gaps
 from matchmaker.web.openapi import problems
 
 

@@ -1,1 +1,0 @@
-"""Statistics for coordinators: where the money asked for is still missing."""
