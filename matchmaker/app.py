@@ -45,6 +45,7 @@ from matchmaker.vocabulary.controllers import VocabularyController
 from matchmaker.web.headers import security_headers
 from matchmaker.web.openapi import StrictStructSchemaPlugin
 from matchmaker.web.problems import EXCEPTION_HANDLERS
+from matchmaker.web.responses import JSONResponse
 
 STATIC_PATH = "/static"
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -137,4 +138,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=1_000_000,
         before_send=[security_headers],
         type_decoders=[(is_money, decode_money)],
+        response_class=JSONResponse,
     )

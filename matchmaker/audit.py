@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 import asyncpg
@@ -48,8 +47,6 @@ class HistoryEntry(msgspec.Struct, frozen=True):
 def _plain(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
     return value
 
 

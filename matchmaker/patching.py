@@ -3,6 +3,7 @@ set: the status follows the ledger, and what an approval relied on stays as it w
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ def patch_changes(patch: msgspec.Struct) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
 
 
-def derived_status(requested: str, committed: float, total: float, full: str) -> str:
+def derived_status(requested: str, committed: Decimal, total: Decimal, full: str) -> str:
     """An owner opens or closes; whether an open need is ``funded`` (an offer ``exhausted``,
     ``full``) is the ledger's to say."""
     if requested == "closed":
@@ -25,7 +26,7 @@ def derived_status(requested: str, committed: float, total: float, full: str) ->
     return full if committed >= total else "open"
 
 
-def check_frozen(user: User, what: str, committed: float, changes: dict[str, Any], current: dict[str, Any],
+def check_frozen(user: User, what: str, committed: Decimal, changes: dict[str, Any], current: dict[str, Any],
                  fields: tuple[str, ...]) -> None:
     """Once part of a need or offer is committed, the fields its approvals relied on change
     only by a coordinator's hand (audited like every change)."""

@@ -43,12 +43,23 @@ def is_money(kind: Any) -> bool:
     return kind is Money
 
 
-def encode_money(value: Any) -> str:
+def encode_money(value: Any) -> Decimal:
     """``enc_hook`` for encoders that meet ``Money`` (msgspec knows ``Decimal`` only): as a
     plain ``Decimal`` would be."""
     if isinstance(value, Money):
-        return str(value)
+        return Decimal(value)
     raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+# Amounts are written as JSON numbers with their exact decimal digits (``85000000.50``, not a
+# binary float's nearest value): readable as numbers by any client, exact for those that
+# parse decimals.
+_JSON = msgspec.json.Encoder(enc_hook=encode_money, decimal_format="number")
+
+
+def to_json(value: Any) -> bytes:
+    """The JSON of everything Matchmaker writes: responses, events, stored responses, audit changes."""
+    return _JSON.encode(value)
 
 
 def convert_input(value: Any, kind: type[T]) -> T:
@@ -147,12 +158,11 @@ def check_currency(field: str, code: str) -> None:
         raise InvalidInput(field, f"unknown or unconvertible currency {code!r} (expected ISO 4217, e.g. 'USD', 'EUR')")
 
 
-def check_amount(field: str, value: Decimal | float | None, currency: str) -> None:
+def check_amount(field: str, value: Decimal | None, currency: str) -> None:
     """A positive amount, at most ``MAX_AMOUNT``, in whole minor units of its currency (cents
     for EUR, whole yen for JPY): nothing is rounded silently."""
     if value is None:
         return
-    value = Decimal(str(value))
     if not value.is_finite() or value < MIN_AMOUNT:
         raise InvalidInput(field, f"must be a number of at least {MIN_AMOUNT}")
     if value > MAX_AMOUNT:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matchmaker.matches.service import TRANSITIONS
+from matchmaker.matches.ledger import STEPS
 from tests.factories import need_body, offer_body
 
 STATES = ["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
@@ -66,10 +66,10 @@ async def test_who_may_propose(api, user, offer_owner, need_owner, status):
 
 
 @pytest.mark.parametrize("start", STATES)
-@pytest.mark.parametrize("action", list(TRANSITIONS))
+@pytest.mark.parametrize("action", list(STEPS))
 async def test_every_transition_from_every_state(api, db, start, action):
     match_id = await bring_to(api, start)
-    starts, target, staff_only = TRANSITIONS[action]
+    starts, target, staff_only, _ = STEPS[action]
     # The coordinator proposed, so the coordinator is also the one who may withdraw.
     r = await step(api, match_id, action)
     if start in starts:
@@ -84,7 +84,7 @@ async def test_every_transition_from_every_state(api, db, start, action):
         assert (await api.get(f"/api/v1/matches/{match_id}")).json()["status"] == start
 
 
-@pytest.mark.parametrize("action", list(TRANSITIONS))
+@pytest.mark.parametrize("action", list(STEPS))
 @pytest.mark.parametrize("user", ["state", "donor", "state_b", "donor_b"])
 async def test_non_staff_cannot_decide(api, action, user):
     need, offer = await make_pair(api)
@@ -93,9 +93,9 @@ async def test_non_staff_cannot_decide(api, action, user):
     involved = user in ("state", "donor")
     if action == "withdraw" and user == "donor":
         assert r.status_code == 200  # the proposer withdraws its own proposal
-    elif not TRANSITIONS[action][2] and involved:
+    elif not STEPS[action].staff_only and involved:
         assert r.status_code == 403  # withdraw: not the proposer
-    elif TRANSITIONS[action][2] and user in ("state", "donor", "state_b", "donor_b"):
+    elif STEPS[action].staff_only and user in ("state", "donor", "state_b", "donor_b"):
         assert r.status_code in (403, 404)
     if not involved and action == "withdraw":
         assert r.status_code == 404  # not their match: it does not exist for them

@@ -2,6 +2,7 @@
 
 import asyncio
 import collections
+from decimal import Decimal
 
 import msgspec
 import pytest
@@ -42,7 +43,7 @@ async def test_concurrent_approvals_never_overcommit(api, db):
         ]
         matches = [
             await propose_match(db, coordinator, MatchCreate(
-                need_id=n.id, offer_id=o.id, amount=TICKET, currency="USD", resource_type="financial"))
+                need_id=n.id, offer_id=o.id, amount=Decimal(TICKET), currency="USD", resource_type="financial"))
             for n in needs for o in offers
         ]
 

@@ -10,17 +10,26 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 import asyncpg
 
 from matchmaker.errors import Unavailable
+from matchmaker.schemas import to_json
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    # Amounts leave the database as floats (the API speaks JSON numbers); sums stay
-    # exact because they are computed in SQL on numeric.
-    await conn.set_type_codec("numeric", encoder=str, decoder=float, schema="pg_catalog", format="text")
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Amounts stay exact: numeric is Decimal (asyncpg's own codec), and so are decimals in
+    # jsonb (audit changes, stored responses), written by the encoder the API answers with.
+    await conn.set_type_codec("jsonb", encoder=_jsonb_text, decoder=_jsonb_value, schema="pg_catalog")
+
+
+def _jsonb_text(value: object) -> str:
+    return to_json(value).decode()
+
+
+def _jsonb_value(text: str) -> object:
+    return json.loads(text, parse_float=Decimal)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -21,7 +21,7 @@ from matchmaker.db.queries import fetch_all
 from matchmaker.events.hub import FEED_BACKLOG, EventHub
 from matchmaker.events.queries import events_sql
 from matchmaker.events.schemas import Event
-from matchmaker.schemas import Page, decode_cursor, encode_cursor
+from matchmaker.schemas import Page, decode_cursor, encode_cursor, to_json
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import MAX_ID, Cursor, Limit
 
@@ -89,7 +89,7 @@ class EventController(Controller):
                         seen.append(event.id)
                         last, sent = max(last, event.id), sent + 1
                         yield ServerSentEventMessage(
-                            data=msgspec.json.encode(event).decode(), id=str(event.id), event=f"{event.entity}.{event.action}"
+                            data=to_json(event).decode(), id=str(event.id), event=f"{event.entity}.{event.action}"
                         )
 
         return ServerSentEvent(messages())

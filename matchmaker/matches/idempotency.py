@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import msgspec
-from litestar import Response
 
 from matchmaker.accounts.schemas import User
 from matchmaker.errors import InvalidInput
 from matchmaker.matches.queries import matches_sql
 from matchmaker.schemas import encode_money
+from matchmaker.web.responses import JSONResponse
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -28,19 +29,19 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 async def run_once(
     conn: asyncpg.Connection, user: User, key: str | None, request_fingerprint: str, status_code: int,
     action: Callable[[], Awaitable[msgspec.Struct]], location: Callable[[Any], str] | None = None,
-) -> Response[Any]:
+) -> JSONResponse[Any]:
     """``action``'s response, or the stored one for a key used before (``location``: where a
     created resource lives, from its body)."""
     if key is None:
-        body = msgspec.to_builtins(await action())
+        body = msgspec.to_builtins(await action(), builtin_types=(Decimal,))
     elif not await matches_sql.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
         stored = await matches_sql.get_idempotency_key(conn, user_id=user.id, key=key)
         if stored["fingerprint"] != request_fingerprint:
             raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
         body, status_code = stored["response_body"], stored["response_status"]
     else:
-        body = msgspec.to_builtins(await action())
+        body = msgspec.to_builtins(await action(), builtin_types=(Decimal,))
         await matches_sql.store_idempotent_response(conn, user_id=user.id, key=key, response_status=status_code,
                                                 response_body=body)
     headers = {"Location": location(body)} if location and status_code == 201 else None
-    return Response(body, status_code=status_code, headers=headers)
+    return JSONResponse(body, status_code=status_code, headers=headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -52,7 +53,7 @@ class Match(msgspec.Struct, frozen=True):
     need_organisation: str
     offer_organisation: str
     resource_type: ResourceType
-    amount: float
+    amount: Decimal
     currency: str
     status: MatchStatus
     note: str
@@ -66,11 +67,11 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     id: int
     kind: Literal["commitment", "release", "disbursement"]
     resource_type: ResourceType
-    amount: float
+    amount: Decimal
     currency: str
-    need_delta: float
-    offer_delta: float
-    usd_value: float
+    need_delta: Decimal
+    offer_delta: Decimal
+    usd_value: Decimal
     rate_date: date
     created_at: datetime
 

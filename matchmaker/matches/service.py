@@ -1,12 +1,9 @@
-"""The approval workflow: propose, decide, disburse — every step audited, every commitment in the ledger.
-
-States: ``proposed`` → ``approved`` | ``rejected`` | ``withdrawn``; ``approved`` →
-``disbursed`` → ``completed``, or ``approved`` → ``cancelled`` (which releases the commitment).
+"""Match use cases: propose, read, list, and move along the workflow (``ledger``: its steps
+and what each does to budgets) — every step audited.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,29 +15,12 @@ from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
+from matchmaker.matches.ledger import STEPS, check_deadline, check_ticket, convert
 from matchmaker.matches.queries import matches_sql
 from matchmaker.matches.schemas import LedgerEntry, Match, MatchCreate, MatchDetail
 from matchmaker.needs.service import get_need
 from matchmaker.offers.service import get_offer
 from matchmaker.schemas import Page, check_amount, check_currency, decode_cursor, page
-
-# action -> (states it may start from, state it leads to, whether only staff may take it)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
-    "approve": (frozenset({"proposed"}), "approved", True),
-    "reject": (frozenset({"proposed"}), "rejected", True),
-    "withdraw": (frozenset({"proposed"}), "withdrawn", False),
-    "disburse": (frozenset({"approved"}), "disbursed", True),
-    "complete": (frozenset({"disbursed"}), "completed", True),
-    "cancel": (frozenset({"approved"}), "cancelled", True),
-}
-
-
-async def _convert(conn: asyncpg.Connection, amount: Decimal | float, from_currency: str, to_currency: str) -> Decimal:
-    if from_currency == to_currency:
-        return Decimal(str(amount))
-    return Decimal(str(await matches_sql.convert_amount(
-        conn, amount=amount, from_currency=from_currency, to_currency=to_currency, on_day=date.today()
-    )))
 
 
 def _visible_to(user: User, match: Match) -> bool:
@@ -84,13 +64,13 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
     for what, obj in (("need", need), ("offer", offer)):
         if obj.status != "open":
             raise Conflict(f"the {what} is {obj.status}, not open", field=f"{what}_id", current_status=obj.status)
-        _check_deadline(what, obj.deadline)
+        check_deadline(what, obj.deadline)
         if data.resource_type not in obj.resource_types:
             raise InvalidInput("resource_type", f"the {what} does not cover {data.resource_type}")
-    in_offer_currency = await _convert(conn, data.amount, data.currency, offer.currency)
-    _check_ticket(in_offer_currency, msgspec.structs.asdict(offer))
-    in_need_currency = await _convert(conn, data.amount, data.currency, need.currency)
-    remaining = Decimal(str(need.amount)) - Decimal(str(need.committed))
+    in_offer_currency = await convert(conn, data.amount, data.currency, offer.currency)
+    check_ticket(in_offer_currency, msgspec.structs.asdict(offer))
+    in_need_currency = await convert(conn, data.amount, data.currency, need.currency)
+    remaining = need.amount - need.committed
     if in_need_currency > remaining:
         raise InvalidInput("amount", f"more than the need still asks ({remaining:,.2f} {need.currency})")
     match_id = await matches_sql.insert_match(
@@ -110,92 +90,39 @@ async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate,
     return await get_match(conn, user, match_id)
 
 
-async def _commit(conn: asyncpg.Connection, user: User, match: asyncpg.Record, amount: Decimal) -> None:
-    """Commit ``amount`` of both budgets, or refuse with 409 if either would be overcommitted."""
-    need = await matches_sql.lock_need_budget(conn, id=match["need_id"])
-    offer = await matches_sql.lock_offer_budget(conn, id=match["offer_id"])
-    need_delta = await _convert(conn, amount, match["currency"], need["currency"])
-    offer_delta = await _convert(conn, amount, match["currency"], offer["currency"])
-    for what, row, delta in (("offer", offer, offer_delta), ("need", need, need_delta)):
-        if row["status"] == "closed":
-            raise Conflict(f"the {what} is closed", current_status=row["status"])
-        _check_deadline(what, row["deadline"])
-        if delta > Decimal(str(row["remaining"])):
-            raise Conflict(
-                f"approving {delta:,.2f} {row['currency']} would overcommit the {what}: "
-                f"{row['remaining']:,.2f} {row['currency']} remain",
-                field="amount", remaining=row["remaining"], currency=row["currency"],
-            )
-    _check_ticket(offer_delta, offer)
-    await _ledger(conn, user, match, "commitment", amount, need_delta, offer_delta)
-
-
-def _check_deadline(what: str, deadline: date | None) -> None:
-    if deadline is not None and deadline < date.today():
-        raise Conflict(f"the {what}'s deadline ({deadline.isoformat()}) has passed", field=f"{what}_id")
-
-
-def _check_ticket(in_offer_currency: Decimal, offer: Any) -> None:
-    """One commitment stays within the offer's ticket size (``offer``: its row or Struct)."""
-    low, high, currency = offer["min_amount"], offer["max_amount"], offer["currency"]
-    if low is not None and in_offer_currency < Decimal(str(low)):
-        raise InvalidInput("amount", f"below the offer's smallest ticket ({low:,.2f} {currency})")
-    if high is not None and in_offer_currency > Decimal(str(high)):
-        raise InvalidInput("amount", f"above the offer's largest ticket ({high:,.2f} {currency})")
-
-
-async def _ledger(
-    conn: asyncpg.Connection, user: User, match: asyncpg.Record, kind: str,
-    amount: Decimal, need_delta: Decimal, offer_delta: Decimal,
-) -> None:
-    await matches_sql.insert_ledger_entry(
-        conn, match_id=match["id"], need_id=match["need_id"], offer_id=match["offer_id"], kind=kind,
-        resource_type=match["resource_type"], amount=amount, currency=match["currency"],
-        need_delta=need_delta, offer_delta=offer_delta, actor_id=user.id,
-    )
-    if need_delta or offer_delta:
-        await matches_sql.apply_commitment(
-            conn, need_id=match["need_id"], offer_id=match["offer_id"], need_delta=need_delta, offer_delta=offer_delta
-        )
-
-
 async def transition(
     conn: asyncpg.Connection, user: User, match_id: int, action: str,
     reason: str | None, amount: Decimal | None = None,
 ) -> MatchDetail:
     """Move a match one step along the workflow; 409 (naming the current state) when it cannot."""
     detail = await get_match(conn, user, match_id)  # 404 for those who may not see it
-    starts, target, staff_only = TRANSITIONS[action]
-    if staff_only and not is_staff(user):
+    step = STEPS[action]
+    if step.staff_only and not is_staff(user):
         raise Forbidden(f"only coordinators {action} matches")
     if action == "withdraw" and user.id != detail.proposed_by:
         raise Forbidden("only the proposer withdraws a proposal")
     match = await matches_sql.lock_match(conn, id=match_id)
-    if match["status"] not in starts:
+    assert match is not None  # read just above, and matches are never deleted
+    if match["status"] not in step.starts:
         raise Conflict(
-            f"match {match_id} is {match['status']}: it cannot be {target} (only from {', '.join(sorted(starts))})",
+            f"match {match_id} is {match['status']}: it cannot be {step.target} "
+            f"(only from {', '.join(sorted(step.starts))})",
             current_status=match["status"],
         )
-    committed = Decimal(str(match["amount"]))
-    if action == "approve":
-        if amount is not None:
-            check_amount("amount", amount, match["currency"])
-            if amount > committed:
-                raise InvalidInput("amount", f"cannot approve more than proposed ({committed:,.2f} {match['currency']})")
-            committed = amount
-        await _commit(conn, user, match, committed)
-    elif action == "cancel":
-        held = await matches_sql.match_commitment(conn, match_id=match_id)
-        await _ledger(conn, user, match, "release", committed, -Decimal(str(held["need_delta"])),
-                      -Decimal(str(held["offer_delta"])))
-    elif action == "disburse":
-        await _ledger(conn, user, match, "disbursement", committed, Decimal(0), Decimal(0))
-    await matches_sql.set_match_status(conn, id=match_id, status=target, amount=committed)
-    changes = {"status": [match["status"], target]}
-    if committed != Decimal(str(match["amount"])):
-        changes["amount"] = [match["amount"], committed]
+    moved: Decimal = match["amount"]
+    if amount is not None and action == "approve":  # approving part of what was proposed
+        check_amount("amount", amount, match["currency"])
+        if amount > moved:
+            raise InvalidInput("amount", f"cannot approve more than proposed ({moved:,.2f} {match['currency']})")
+        moved = amount
+    if step.effect is not None:
+        await step.effect(conn, user, match, moved)
+    await matches_sql.set_match_status(conn, id=match_id, status=step.target, amount=moved)
+    changes: dict[str, list[Any]] = {"status": [match["status"], step.target]}
+    if moved != match["amount"]:
+        changes["amount"] = [match["amount"], moved]
     await audit.record(
-        conn, actor_id=user.id, entity="match", entity_id=match_id, action=target, changes=changes, reason=reason,
-        organisation_ids=[detail.need_organisation_id, detail.offer_organisation_id],
+        conn, actor_id=user.id, entity="match", entity_id=match_id, action=step.target, changes=changes,
+        reason=reason, organisation_ids=[detail.need_organisation_id, detail.offer_organisation_id],
     )
     return await get_match(conn, user, match_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -43,11 +44,11 @@ class Need(msgspec.Struct, frozen=True):
     capacity_areas: list[str]
     resource_types: list[str]
     sectors: list[str]
-    amount: float
+    amount: Decimal
     currency: str
-    committed: float
-    remaining: float
-    amount_usd: float | None
+    committed: Decimal
+    remaining: Decimal
+    amount_usd: Decimal | None
     deadline: date | None
     status: NeedStatus
     created_at: datetime

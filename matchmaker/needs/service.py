@@ -88,12 +88,12 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
         if row["committed"] > 0 and changes["currency"] != row["currency"]:
             raise InvalidInput("currency", "cannot change the currency once part of the need is committed")
     merged = {k: changes.get(k, row[k]) for k in _WRITABLE}
-    merged["status"] = derived_status(merged["status"], row["committed"], float(merged["amount"]), "funded")
+    merged["status"] = derived_status(merged["status"], row["committed"], merged["amount"], "funded")
     check_amount("amount", merged["amount"], merged["currency"])
     for field in _LISTS:
         check_distinct(field, merged[field])
     check_sectors("sectors", merged["sectors"])
-    if float(merged["amount"]) < row["committed"]:
+    if merged["amount"] < row["committed"]:
         raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
     try:
         await needs_sql.update_need(conn, id=need_id, **merged)

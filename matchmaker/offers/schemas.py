@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 import msgspec
@@ -45,13 +46,13 @@ class Offer(msgspec.Struct, frozen=True):
     countries: list[str]
     regions: list[str]
     global_: bool = msgspec.field(name="global")
-    budget: float
+    budget: Decimal
     currency: str
-    committed: float
-    remaining: float
-    budget_usd: float | None
-    min_amount: float | None
-    max_amount: float | None
+    committed: Decimal
+    remaining: Decimal
+    budget_usd: Decimal | None
+    min_amount: Decimal | None
+    max_amount: Decimal | None
     deadline: date | None
     status: OfferStatus
     created_at: datetime

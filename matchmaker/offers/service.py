@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -44,7 +45,7 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
+def _check_offer(offer: dict[str, Any], committed: Decimal = Decimal(0)) -> None:
     for i, code in enumerate(offer["countries"]):
         check_country(f"countries[{i}]", code)
     check_currency("currency", offer["currency"])
@@ -55,10 +56,10 @@ def _check_offer(offer: dict[str, Any], committed: float = 0.0) -> None:
     check_sectors("sectors", offer["sectors"])
     if not (offer["is_global"] or offer["countries"] or offer["regions"]):
         raise InvalidInput("countries", "say where the offer may be spent: countries, regions, or global")
-    low, high, budget = offer["min_amount"], offer["max_amount"], float(offer["budget"])
-    if low is not None and high is not None and float(low) > float(high):
+    low, high, budget = offer["min_amount"], offer["max_amount"], offer["budget"]
+    if low is not None and high is not None and low > high:
         raise InvalidInput("max_amount", "must not be below min_amount")
-    if low is not None and float(low) > budget:
+    if low is not None and low > budget:
         raise InvalidInput("min_amount", "must not exceed the budget")
     if budget < committed:
         raise InvalidInput("budget", f"cannot be below what is already committed ({committed:.2f} {offer['currency']})")
@@ -110,7 +111,7 @@ async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patc
     if "currency" in changes and row["committed"] > 0 and changes["currency"] != row["currency"]:
         raise InvalidInput("currency", "cannot change the currency once part of the offer is committed")
     merged = {k: changes.get(k, current[k]) for k in _WRITABLE}
-    merged["status"] = derived_status(merged["status"], row["committed"], float(merged["budget"]), "exhausted")
+    merged["status"] = derived_status(merged["status"], row["committed"], merged["budget"], "exhausted")
     _check_offer(merged, committed=row["committed"])
     try:
         await offers_sql.update_offer(conn, id=offer_id, **merged)

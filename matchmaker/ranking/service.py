@@ -28,7 +28,6 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import asyncpg
 import numpy as np
-from litestar.serialization import encode_json
 
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all
@@ -44,7 +43,7 @@ from matchmaker.ranking.pages import PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
-from matchmaker.schemas import Page, encode_offset
+from matchmaker.schemas import Page, encode_offset, to_json
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "ranker.skops"
@@ -143,7 +142,7 @@ class RankedPage(NamedTuple, Generic[T]):
         whether more follow)."""
         more = len(ranked) > offset + limit and offset + limit <= MAX_OFFSET
         page = Page(items=ranked[offset : offset + limit], next_cursor=encode_offset(offset + limit) if more else None)
-        return cls(page, encode_json(page), frozenset(getattr(item, side).id for item in ranked))
+        return cls(page, to_json(page), frozenset(getattr(item, side).id for item in ranked))
 
 
 class _Versions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Literal, Protocol
 
 import asyncpg
@@ -31,12 +32,12 @@ class FundingGap(msgspec.Struct, frozen=True):
     key: int | str
     #: What to show for the key: an objective's title, a country's name, a readable area.
     label: str
-    requested_usd: float
-    committed_usd: float
-    gap_usd: float
+    requested_usd: Decimal
+    committed_usd: Decimal
+    gap_usd: Decimal
     needs: int
-    committed_financial_usd: float
-    committed_non_financial_usd: float
+    committed_financial_usd: Decimal
+    committed_non_financial_usd: Decimal
 
 
 def _label(by: GapDimension, key: str) -> str:

@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from matchmaker.errors import MatchmakerError, Unavailable
+from matchmaker.web.responses import JSONResponse
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -40,7 +41,7 @@ class Problem(msgspec.Struct, kw_only=True):
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response[dict[str, Any]]:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def _domain_error(request: Request, exc: MatchmakerError) -> Response:
