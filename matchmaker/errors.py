@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
+
+
+class FieldError(TypedDict):
+    field: str
+    message: str
 
 
 class MatchmakerError(Exception):
@@ -20,14 +25,20 @@ class MatchmakerError(Exception):
 
 
 class InvalidInput(MatchmakerError):
-    """A field breaks a rule; ``field`` names it (dotted path)."""
+    """Fields break rules; ``errors`` names each (dotted path) with what is wrong."""
 
     status = 422
     title = "Invalid input"
 
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(f"{field}: {detail}", errors=[{"field": field, "message": detail}])
-        self.field = field
+    def __init__(self, field: str, detail: str, *more: FieldError) -> None:
+        self.errors: list[FieldError] = [{"field": field, "message": detail}, *more]
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in self.errors), errors=self.errors)
+
+    @classmethod
+    def every(cls, errors: list[FieldError]) -> InvalidInput:
+        """One 422 naming several fields, each with its message."""
+        first, *more = errors
+        return cls(first["field"], first["message"], *more)
 
 
 class NotAuthenticated(MatchmakerError):

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from matchmaker.errors import InvalidInput
-from matchmaker.vocabulary import countries, currencies_with_rates, dac_sectors, minor_units, region_names
 
 T = TypeVar("T")
 
@@ -131,63 +130,3 @@ def page(items: list[T], limit: int) -> Page[T]:
     if len(items) > limit:
         return Page(items=items[:limit], next_cursor=encode_cursor(items[limit - 1].id))  # type: ignore[attr-defined]
     return Page(items=items, next_cursor=None)
-
-
-def check_country(field: str, code: str | None) -> None:
-    if code is not None and code not in countries():
-        raise InvalidInput(field, f"unknown country code {code!r} (expected ISO 3166-1 alpha-3, e.g. 'SEN')")
-
-
-def place_filters(country: str | None, region: str | None) -> tuple[str | None, str | None]:
-    """List filters by place, as stored: ``sen`` is ``SEN``, ``western africa`` is ``Western
-    Africa``; an unknown one is an error, not an empty list."""
-    if country is not None:
-        country = country.upper()
-        check_country("country", country)
-    if region is not None:
-        known = region_names()
-        if region.strip().lower() not in known:
-            raise InvalidInput("region", f"unknown UN M49 region {region!r} (e.g. 'Africa', 'Western Africa', "
-                                         "'Latin America and the Caribbean')")
-        region = known[region.strip().lower()]
-    return country, region
-
-
-def check_currency(field: str, code: str) -> None:
-    if code not in currencies_with_rates():
-        raise InvalidInput(field, f"unknown or unconvertible currency {code!r} (expected ISO 4217, e.g. 'USD', 'EUR')")
-
-
-def check_amount(field: str, value: Decimal | None, currency: str) -> None:
-    """A positive amount, at most ``MAX_AMOUNT``, in whole minor units of its currency (cents
-    for EUR, whole yen for JPY): nothing is rounded silently."""
-    if value is None:
-        return
-    if not value.is_finite() or value < MIN_AMOUNT:
-        raise InvalidInput(field, f"must be a number of at least {MIN_AMOUNT}")
-    if value > MAX_AMOUNT:
-        raise InvalidInput(field, f"must not exceed {MAX_AMOUNT:,}")
-    places = min(minor_units().get(currency, 2), 2)  # amounts are stored to the cent
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        unit = "whole units" if places == 0 else f"at most {places} decimal places"
-        raise InvalidInput(field, f"{value} has more precision than {currency} allows ({unit})")
-
-
-def check_sectors(field: str, codes: list[str] | None) -> None:
-    """Sectors are OECD DAC 5-digit purpose codes (``15190``: facilitation of orderly, safe,
-    regular and responsible migration and mobility)."""
-    known = dac_sectors()
-    for i, code in enumerate(codes or ()):
-        if code not in known:
-            raise InvalidInput(f"{field}[{i}]", f"unknown DAC purpose code {code!r} (5 digits, e.g. '15190')")
-
-
-def check_distinct(field: str, values: list | None) -> None:
-    """Lists are sets: the same objective, country or resource twice is a mistake."""
-    if values is None:
-        return
-    seen = set()
-    for i, value in enumerate(values):
-        if value in seen:
-            raise InvalidInput(f"{field}[{i}]", f"{value!r} is already in the list")
-        seen.add(value)

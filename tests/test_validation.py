@@ -173,3 +173,33 @@ async def test_sectors_are_dac_purpose_codes(api):
     r = await api.post("/api/v1/needs", as_user="state", json=need_body(sectors=["15190", "99999"]))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "sectors[1]"
     assert (await api.post("/api/v1/needs", as_user="state", json=need_body(sectors=["15190"]))).status_code == 201
+
+
+async def test_every_mistake_in_a_body_is_reported_at_once(api, db):
+    # Five mistakes of the decoder's kind and three of the rules' kind: eight errors, one request.
+    body = need_body(title="x", gcm_objectives=[11, 99], resource_types=["money"], deadline="2030-13-45",
+                     colour="red", country="ZZZ", currency="ABC", sectors=["15190", "15190"])
+    del body["amount"]
+    r = await api.post("/api/v1/needs", as_user="state", json=body)
+    assert r.status_code == 422, r.text
+    fields = sorted(e["field"] for e in r.json()["errors"])
+    assert fields == sorted(["title", "gcm_objectives[1]", "resource_types[0]", "deadline", "colour", "amount",
+                             "country", "currency", "sectors[1]"]), r.json()
+    assert all(e["message"] for e in r.json()["errors"])
+    assert await db.fetchval("select count(*) from needs") == 0
+
+
+async def test_every_broken_rule_is_reported_at_once(api, db):
+    # Each field has the right type: the rules between them are all named.
+    body = offer_body(countries=["SEN", "QQQ"], regions=["Africa", "Africa"], min_amount=5000, max_amount=100,
+                      budget="10.005", sectors=["99999"])
+    r = await api.post("/api/v1/offers", as_user="donor", json=body)
+    assert r.status_code == 422, r.text
+    assert sorted(e["field"] for e in r.json()["errors"]) == sorted(
+        ["countries[1]", "regions[1]", "max_amount", "min_amount", "budget", "sectors[0]"]), r.json()
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    r = await api.patch(f"/api/v1/needs/{need['id']}", as_user="state",
+                        json={"country": "XXX", "sectors": ["1"], "amount": "1.001"})
+    assert sorted(e["field"] for e in r.json()["errors"]) == ["amount", "country", "sectors[0]"], r.json()
+    r = await api.get("/api/v1/offers", params={"country": "ZZZ", "region": "Atlantis"})
+    assert sorted(e["field"] for e in r.json()["errors"]) == ["country", "region"], r.json()

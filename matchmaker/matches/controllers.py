@@ -18,7 +18,6 @@ from matchmaker.matches.schemas import (
     Match,
     MatchCreate,
     MatchDetail,
-    MatchStatus,
     Withdrawal,
 )
 from matchmaker.matches.service import (
@@ -29,6 +28,7 @@ from matchmaker.matches.service import (
 )
 from matchmaker.ranking.service import RankingService
 from matchmaker.schemas import Page
+from matchmaker.vocabulary import MatchStatus
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Cursor, Id, IdFilter, Limit
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from matchmaker.audit import HistoryEntry
 from matchmaker.schemas import TEXT, Amount, CurrencyCode, EntityId, Reason
-from matchmaker.vocabulary import ResourceType
-
-MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
+from matchmaker.vocabulary import LedgerKind, MatchStatus, ResourceType
 
 
 class MatchCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -65,7 +63,7 @@ class Match(msgspec.Struct, frozen=True):
 
 class LedgerEntry(msgspec.Struct, frozen=True):
     id: int
-    kind: Literal["commitment", "release", "disbursement"]
+    kind: LedgerKind
     resource_type: ResourceType
     amount: Decimal
     currency: str

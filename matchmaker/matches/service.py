@@ -20,7 +20,8 @@ from matchmaker.matches.queries import matches_sql
 from matchmaker.matches.schemas import LedgerEntry, Match, MatchCreate, MatchDetail
 from matchmaker.needs.service import get_need
 from matchmaker.offers.service import get_offer
-from matchmaker.schemas import Page, check_amount, check_currency, decode_cursor, page
+from matchmaker.rules import Checks, check_amount
+from matchmaker.schemas import Page, decode_cursor, page
 
 
 def _visible_to(user: User, match: Match) -> bool:
@@ -48,8 +49,10 @@ async def list_matches(
 
 
 async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate, score: float | None = None) -> MatchDetail:
-    check_currency("currency", data.currency)
-    check_amount("amount", data.amount, data.currency)
+    checks = Checks()
+    checks.fields({"currency": data.currency})
+    checks(check_amount, "amount", data.amount, data.currency)
+    checks.done()
     try:
         need = await get_need(conn, data.need_id)
         offer = await get_offer(conn, data.offer_id)

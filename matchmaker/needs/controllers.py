@@ -9,10 +9,11 @@ from litestar.params import FromQuery, JSONBody
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
-from matchmaker.needs.schemas import Need, NeedCreate, NeedStatus, NeedUpdate
+from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
-from matchmaker.schemas import Page, place_filters
-from matchmaker.vocabulary import CapacityArea, ResourceType
+from matchmaker.rules import place_filters
+from matchmaker.schemas import Page
+from matchmaker.vocabulary import CapacityArea, NeedStatus, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,

@@ -20,9 +20,8 @@ from matchmaker.schemas import (
     SectorCode,
     Title,
 )
-from matchmaker.vocabulary import CapacityArea, Language, ResourceType
+from matchmaker.vocabulary import CapacityArea, Language, NeedStatus, ResourceType
 
-NeedStatus = Literal["open", "funded", "closed"]
 Objectives = Annotated[list[GcmObjective], msgspec.Meta(min_length=1, max_length=23)]
 ResourceTypes = Annotated[list[ResourceType], msgspec.Meta(min_length=1, max_length=6)]
 CapacityAreas = Annotated[list[CapacityArea], msgspec.Meta(max_length=20)]

@@ -9,25 +9,16 @@ from matchmaker import audit
 from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all
-from matchmaker.errors import Conflict, InvalidInput, NotFound
+from matchmaker.errors import Conflict, NotFound
 from matchmaker.language import detect_language
 from matchmaker.needs.queries import needs_sql
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
-from matchmaker.schemas import (
-    Page,
-    check_amount,
-    check_country,
-    check_currency,
-    check_distinct,
-    check_sectors,
-    decode_cursor,
-    page,
-)
+from matchmaker.rules import Checks, check_amount
+from matchmaker.schemas import Page, decode_cursor, page
 from matchmaker.vocabulary import STATE_KINDS
 
-_LISTS = ("gcm_objectives", "capacity_areas", "resource_types", "sectors")
 # The columns a PATCH may write (everything stored but identity, money committed and timestamps).
 _WRITABLE = (
     "reference", "title", "description", "language", "country", "gcm_objectives", "capacity_areas",
@@ -54,13 +45,11 @@ async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None
 
 async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) -> Need:
     organisation = await organisation_for_new(conn, user, data.organisation_id, STATE_KINDS, "needs")
-    check_country("country", data.country)
-    check_currency("currency", data.currency)
-    check_amount("amount", data.amount, data.currency)
-    for field in _LISTS:
-        check_distinct(field, getattr(data, field))
-    check_sectors("sectors", data.sectors)
     fields = msgspec.structs.asdict(data)
+    checks = Checks()
+    checks.fields(fields)
+    checks(check_amount, "amount", data.amount, data.currency)
+    checks.done()
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
     need_id = await needs_sql.insert_need(conn, organisation_id=organisation.id, **fields)
@@ -81,20 +70,16 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
     ensure_member_or_staff(user, row["organisation_id"], "this need")
     changes = patch_changes(patch)
     check_frozen(user, "need", row["committed"], changes, row, ("country", "resource_types"))
-    if "country" in changes:
-        check_country("country", changes["country"])
-    if "currency" in changes:
-        check_currency("currency", changes["currency"])
-        if row["committed"] > 0 and changes["currency"] != row["currency"]:
-            raise InvalidInput("currency", "cannot change the currency once part of the need is committed")
     merged = {k: changes.get(k, row[k]) for k in _WRITABLE}
-    merged["status"] = derived_status(merged["status"], row["committed"], merged["amount"], "funded")
-    check_amount("amount", merged["amount"], merged["currency"])
-    for field in _LISTS:
-        check_distinct(field, merged[field])
-    check_sectors("sectors", merged["sectors"])
+    checks = Checks()
+    checks.fields(changes)
+    checks(check_amount, "amount", merged["amount"], merged["currency"])
+    if row["committed"] > 0 and merged["currency"] != row["currency"]:
+        checks.add("currency", "cannot change the currency once part of the need is committed")
     if merged["amount"] < row["committed"]:
-        raise InvalidInput("amount", f"cannot be below what is already committed ({row['committed']:.2f} {row['currency']})")
+        checks.add("amount", f"cannot be below what is already committed ({row['committed']:,.2f} {row['currency']})")
+    checks.done()
+    merged["status"] = derived_status(merged["status"], row["committed"], merged["amount"], "funded")
     try:
         await needs_sql.update_need(conn, id=need_id, **merged)
     except asyncpg.UniqueViolationError as exc:

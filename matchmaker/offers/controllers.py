@@ -9,10 +9,11 @@ from litestar.params import FromQuery, JSONBody
 
 from matchmaker.accounts.guards import requires_role
 from matchmaker.accounts.schemas import User
-from matchmaker.offers.schemas import Offer, OfferCreate, OfferStatus, OfferUpdate
+from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
-from matchmaker.schemas import Page, place_filters
-from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
+from matchmaker.rules import place_filters
+from matchmaker.schemas import Page
+from matchmaker.vocabulary import CapacityArea, OfferStatus, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
     CountryFilter,

@@ -20,9 +20,8 @@ from matchmaker.schemas import (
     Reference,
     Title,
 )
-from matchmaker.vocabulary import Language, OrganisationKind, Region
+from matchmaker.vocabulary import Language, OfferStatus, OrganisationKind, Region
 
-OfferStatus = Literal["open", "exhausted", "closed"]
 Objectives = Annotated[list[GcmObjective], msgspec.Meta(max_length=23)]
 Countries = Annotated[list[CountryCode], msgspec.Meta(max_length=250)]
 Regions = Annotated[list[Region], msgspec.Meta(max_length=5)]

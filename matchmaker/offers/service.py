@@ -18,16 +18,8 @@ from matchmaker.offers.queries import offers_sql
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
-from matchmaker.schemas import (
-    Page,
-    check_amount,
-    check_country,
-    check_currency,
-    check_distinct,
-    check_sectors,
-    decode_cursor,
-    page,
-)
+from matchmaker.rules import Checks, check_amount
+from matchmaker.schemas import Page, decode_cursor, page
 from matchmaker.vocabulary import FUNDER_KINDS
 
 _WRITABLE = (
@@ -46,23 +38,21 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_offer(offer: dict[str, Any], committed: Decimal = Decimal(0)) -> None:
-    for i, code in enumerate(offer["countries"]):
-        check_country(f"countries[{i}]", code)
-    check_currency("currency", offer["currency"])
+    """Every rule an offer (as it will be stored) breaks, at once."""
+    checks = Checks()
+    checks.fields(offer)
     for field in ("budget", "min_amount", "max_amount"):
-        check_amount(field, offer[field], offer["currency"])
-    for field in ("gcm_objectives", "capacity_areas", "resource_types", "sectors", "countries", "regions"):
-        check_distinct(field, offer[field])
-    check_sectors("sectors", offer["sectors"])
+        checks(check_amount, field, offer[field], offer["currency"])
     if not (offer["is_global"] or offer["countries"] or offer["regions"]):
-        raise InvalidInput("countries", "say where the offer may be spent: countries, regions, or global")
+        checks.add("countries", "say where the offer may be spent: countries, regions, or global")
     low, high, budget = offer["min_amount"], offer["max_amount"], offer["budget"]
     if low is not None and high is not None and low > high:
-        raise InvalidInput("max_amount", "must not be below min_amount")
+        checks.add("max_amount", "must not be below min_amount")
     if low is not None and low > budget:
-        raise InvalidInput("min_amount", "must not exceed the budget")
+        checks.add("min_amount", "must not exceed the budget")
     if budget < committed:
-        raise InvalidInput("budget", f"cannot be below what is already committed ({committed:.2f} {offer['currency']})")
+        checks.add("budget", f"cannot be below what is already committed ({committed:,.2f} {offer['currency']})")
+    checks.done()
 
 
 async def get_offer(conn: asyncpg.Connection, offer_id: int) -> Offer:

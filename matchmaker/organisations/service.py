@@ -13,7 +13,8 @@ from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.organisations.queries import organisations_sql
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
 from matchmaker.patching import patch_changes
-from matchmaker.schemas import Page, check_country, decode_cursor, page
+from matchmaker.rules import Checks
+from matchmaker.schemas import Page, decode_cursor, page
 from matchmaker.vocabulary import STATE_KINDS
 
 
@@ -37,8 +38,9 @@ async def create_organisation(conn: asyncpg.Connection, data: OrganisationCreate
                               actor: User | None = None) -> Organisation:
     """Register an organisation; one registered through the API is audited as ``actor``'s act
     (set-up from the command line and demo data is not an event of the marketplace)."""
-    check_country("country", data.country)
-    check_country("origin_country", data.origin_country)
+    checks = Checks()
+    checks.fields(msgspec.structs.asdict(data))
+    checks.done()
     row = await organisations_sql.insert_organisation(conn, **msgspec.structs.asdict(data))
     if row is None:
         raise Conflict(f"an organisation named {data.name!r} or with that external_id already exists")
@@ -62,8 +64,9 @@ async def update_organisation(conn: asyncpg.Connection, user: User, organisation
     if "kind" in changes and (changes["kind"] in STATE_KINDS) != (row["kind"] in STATE_KINDS):
         raise InvalidInput("kind", f"a {row['kind']} stays a {'state body' if row['kind'] in STATE_KINDS else 'funder'}: "
                                    "its users' roles depend on it")
-    check_country("country", changes.get("country"))
-    check_country("origin_country", changes.get("origin_country"))
+    checks = Checks()
+    checks.fields(changes)
+    checks.done()
     current = dict(row)
     merged = {k: changes.get(k, current[k]) for k in ("name", "kind", "country", "origin_country", "external_id")}
     try:

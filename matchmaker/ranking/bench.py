@@ -24,7 +24,7 @@ from msgspec.structs import replace
 
 from matchmaker.ranking.documents import (
     CAPACITY_AREAS,
-    FUNDER_KINDS,
+    ORGANISATION_KINDS,
     RESOURCE_TYPES,
     FundingRecord,
     NeedDoc,
@@ -95,7 +95,7 @@ class Generator:
         scope = self.rng.random()
         regions = [countries()[c]["region"] for c in places[:2]] if 0.2 <= scope < 0.5 else []
         return OfferDoc(
-            id=f"offer-{i}", funder_id=self.funder_ids[f], funder_kind=str(self.rng.choice(FUNDER_KINDS)),
+            id=f"offer-{i}", funder_id=self.funder_ids[f], funder_kind=str(self.rng.choice(ORGANISATION_KINDS)),
             funder_country=places[0], title=self.text(language), description=self.text(language, 8), language=language,
             gcm_objectives=tuple(int(g) for g in self.rng.choice(np.arange(1, 24), 3, replace=False)),
             capacity_areas=tuple(self._pick(list(CAPACITY_AREAS), 3)), sectors=tuple(sectors[:2]),

@@ -8,7 +8,8 @@ from litestar.params import FromQuery
 
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
-from matchmaker.schemas import Page, decode_offset, place_filters
+from matchmaker.rules import place_filters
+from matchmaker.schemas import Page, decode_offset
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (

@@ -12,18 +12,16 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import get_args
 
 import msgspec
 
-RESOURCE_TYPES = ("financial", "technical_expertise", "training", "equipment", "in_kind", "volunteers")
-CAPACITY_AREAS = (
-    "data_collection_analysis", "consular_practices", "border_management", "international_obligations",
-    "cross_border_coordination", "whole_of_government", "whole_of_society", "diaspora_engagement",
-)
-FUNDER_KINDS = (
-    "state_agency", "local_authority", "bilateral_donor", "multilateral", "un_agency", "foundation",
-    "private_sector", "diaspora_organisation", "individual", "civil_society",
-)
+from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
+
+# The categories the ranker encodes, in the vocabulary's order (positions are features).
+RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
+CAPACITY_AREAS: tuple[str, ...] = get_args(CapacityArea)
+ORGANISATION_KINDS: tuple[str, ...] = get_args(OrganisationKind)
 
 
 class NeedDoc(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,7 +1,8 @@
 """Closed vocabularies of the domain, and the reference lists (countries, currencies, GCM).
 
-The same lists are enforced by the database (CHECK constraints, reference tables); these
-give clients an early, precise error naming the field and the rule.
+The same lists are enforced by the database (CHECK constraints, reference tables; a test
+holds the two equal); these give clients an early, precise error naming the field and the
+rule, and the ranker its categories.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ CapacityArea = Literal[
     "cross_border_coordination", "whole_of_government", "whole_of_society", "diaspora_engagement",
 ]
 Region = Literal["Africa", "Americas", "Asia", "Europe", "Oceania"]
+NeedStatus = Literal["open", "funded", "closed"]
+OfferStatus = Literal["open", "exhausted", "closed"]
+MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
+LedgerKind = Literal["commitment", "release", "disbursement"]
 
 STATE_KINDS = frozenset({"state_agency", "local_authority"})
 FUNDER_KINDS = frozenset(get_args(OrganisationKind)) - STATE_KINDS

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.utils.scope.state import ScopeState
 
 from matchmaker.errors import MatchmakerError, Unavailable
+from matchmaker.rules import body_errors
 from matchmaker.web.responses import JSONResponse
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,29 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
     return errors
 
 
+def _body_kind(request: Request) -> type[msgspec.Struct] | None:
+    """The Struct a route decodes its JSON body into, if any."""
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    for kind in (data.annotation, *get_args(data.annotation)):
+        if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+            return kind
+    return None
+
+
+def _every_body_error(request: Request, errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The decoder stops at a body's first mistake; when the body is the trouble, name them all."""
+    kind, body = _body_kind(request), ScopeState.from_scope(request.scope).json
+    if kind is None or not any(e["source"] == "body" for e in errors) or not isinstance(body, dict):
+        return errors
+    found = [{**e, "source": "body"} for e in body_errors(kind, body)]
+    return [e for e in errors if e["source"] != "body"] + found if found else errors
+
+
 def _validation_error(request: Request, exc: ValidationException) -> Response:
-    errors = _field_errors(exc) or [{"field": "body", "message": str(exc.detail), "source": "body"}]
+    errors = _every_body_error(request, _field_errors(exc)) or [
+        {"field": "body", "message": str(exc.detail), "source": "body"}]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Invalid input", summary, errors=errors)
 
