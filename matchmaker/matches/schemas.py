@@ -71,7 +71,14 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     need_delta: float
     offer_delta: float
     usd_value: float
+    #: The value date: the entry is valued at that day's rate.
     rate_date: date
+    #: Units of the currency per US dollar the entry was valued at (null on entries made
+    #: before rates were recorded), where that rate comes from (the dollar itself, the ECB's
+    #: reference rates, a fixed parity, or the indicative fallback) and of which day.
+    units_per_usd: float | None
+    rate_source: Literal["usd", "ecb", "peg", "indicative"] | None
+    rate_source_date: date | None
     created_at: datetime
 
 

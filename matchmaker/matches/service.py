@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from matchmaker import audit
+from matchmaker import audit, rates
 from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all, queries
@@ -147,6 +147,7 @@ async def _ledger(
     conn: asyncpg.Connection, user: User, match: asyncpg.Record, kind: str,
     amount: Decimal, need_delta: Decimal, offer_delta: Decimal,
 ) -> None:
+    await rates.warn_if_stale(conn, date.today())
     await queries.insert_ledger_entry(
         conn, match_id=match["id"], need_id=match["need_id"], offer_id=match["offer_id"], kind=kind,
         resource_type=match["resource_type"], amount=amount, currency=match["currency"],
