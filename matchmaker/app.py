@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,11 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 import matchmaker
+from matchmaker import rates
 from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
 from matchmaker.db.pool import Database
-from matchmaker.db.queries import database_sql
 from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.errors import Unavailable
 from matchmaker.events.controllers import EventController
@@ -84,15 +85,18 @@ def openapi_config() -> OpenAPIConfig:
 
 
 @get("/health", operation_id="Health", tags=["service"], media_type=MediaType.JSON, security=PUBLIC)
-async def health(state: State) -> Response[dict[str, str]]:
-    """200 when the database answers, 503 (with ``Retry-After``) otherwise."""
+async def health(state: State) -> Response[dict[str, str | bool | None]]:
+    """200 when the database answers, 503 (with ``Retry-After``) otherwise; with the day of the
+    newest official exchange rates and whether they are stale."""
     try:
         async with state.database.connection() as conn:
-            await database_sql.ping(conn)
+            found = await rates.staleness(conn, date.today(), state.rates_stale_days)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503,
                         headers={"Retry-After": str(Unavailable.retry_after)})
-    return Response({"status": "ok", "database": "ok", "version": matchmaker.__version__})
+    return Response({"status": "ok", "database": "ok", "version": matchmaker.__version__,
+                     "rates_date": found.newest_official.isoformat() if found.newest_official else None,
+                     "rates_stale": found.stale})
 
 
 def _lifespan(settings: Settings):
@@ -100,6 +104,7 @@ def _lifespan(settings: Settings):
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         dsn, server = await resolve_dsn(settings)
         app.state.database = await Database.open(dsn, settings.pool_size, settings.pool_timeout)
+        app.state.rates_stale_days = settings.rates_stale_days
         app.state.events = EventHub()
         app.state.signin = SignIn(app.state.database)
         app.state.ranking = RankingService(app.state.database, settings.data_dir / MODEL_FILE)

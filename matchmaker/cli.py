@@ -1,4 +1,5 @@
-"""The ``matchmaker`` command: serve, migrate, seed, manage users, import history, evaluate, report."""
+"""The ``matchmaker`` command: serve, migrate, seed, manage users, import history, evaluate, report,
+update exchange rates."""
 
 from __future__ import annotations
 
@@ -172,6 +173,37 @@ def cmd_report(args: argparse.Namespace) -> None:
     _run(work)
 
 
+def cmd_rates_update(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from matchmaker import rates
+
+    found = rates.read_ecb_file(Path(args.file))  # the whole file is checked before anything is loaded
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            print(await rates.load_ecb(conn, found))
+
+    _run(work)
+
+
+def cmd_rates_status(args: argparse.Namespace) -> None:
+    from datetime import date
+
+    from matchmaker import rates
+
+    async def work(conn: asyncpg.Connection) -> None:
+        _table(("source", 12), ("newest", 12), ("currencies", 0), rows=[
+            (r["source"], r["newest"] or "none", r["currencies"]) for r in await rates.sources(conn)])
+        found = await rates.staleness(conn, date.today(), get_settings().rates_stale_days)
+        age = f"{(found.value_date - found.newest_official).days} day(s) old" if found.newest_official else "none loaded"
+        print(f"official rates: {'stale' if found.stale else 'current'} ({age}; stale after {found.stale_days} days)")
+        if found.stale:
+            print("load newer ones with `matchmaker rates update FILE` (the ECB's eurofxref-hist.zip or eurofxref.csv)")
+
+    _run(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matchmaker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("train", help="refit the ranker from funding history and coordinators' decisions").set_defaults(
         func=cmd_train
     )
+
+    rates = sub.add_parser("rates", help="official exchange rates (ECB)").add_subparsers(
+        dest="rates_command", required=True)
+    update = rates.add_parser("update", help="load a newer ECB file: eurofxref-hist.zip or .csv, or eurofxref.csv")
+    update.add_argument("file")
+    update.set_defaults(func=cmd_rates_update)
+    rates.add_parser("status", help="the newest day of each source of rates, and staleness").set_defaults(
+        func=cmd_rates_status)
 
     report = sub.add_parser("report", help="print the funding gaps in the terminal")
     report.add_argument("--by", nargs="+", default=["gcm_objective", "region", "capacity_area", "resource_type"],

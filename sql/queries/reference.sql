@@ -20,13 +20,3 @@ on conflict (number) do update set title = excluded.title;
 insert into usd_rates (currency, valid_from, units_per_usd)
 values (:currency, :valid_from, :units_per_usd)
 on conflict (currency, valid_from) do update set units_per_usd = excluded.units_per_usd;
-
--- name: list_countries()
-select alpha3, alpha2, name, name_fr, name_es, region, sub_region, intermediate_region from countries order by alpha3;
-
--- name: list_currencies_with_rates()
-select c.code, c.name, usd_rate(c.code, current_date) as units_per_usd
-from currencies c order by c.code;
-
--- name: list_gcm_objectives()
-select number, title from gcm_objectives order by number;
