@@ -10,11 +10,14 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
+# pip reports each package as it goes: the first install takes a minute or more.
 $(STAMP): pyproject.toml
-	@echo "installing Matchmaker and its dependencies into $(VENV) (a few minutes the first time)"
+	@echo "[1/3] creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "[2/3] upgrading pip"
+	$(BIN)/pip install --upgrade pip
+	@echo "[3/3] installing Matchmaker and its dependencies into $(VENV)"
+	$(BIN)/pip install -e '.[test]'
 	touch $(STAMP)
 
 run: install

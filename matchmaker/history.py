@@ -1,15 +1,17 @@
 """Funders' past funding records (``matchmaker import-history``): what they really fund, and where.
 
 Records link to an organisation through its ``external_id`` (e.g. an IATI organisation id);
-unlinked records are kept and link as soon as that organisation is registered.
+unlinked records are kept and link as soon as that organisation is registered. A file whose
+content (SHA-256) was imported before is recognised and not read again.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,18 +29,23 @@ class HistoryQueries(Protocol):
     """``sql/queries/history.sql``."""
 
     async def insert_funding_record(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
-    async def link_funding_records(self, conn: Connection) -> str: ...
+    async def link_funding_records(self, conn: Connection) -> Any: ...
+    async def get_history_import(self, conn: Connection, *, sha256: str) -> Record | None: ...
+    async def record_history_import(self, conn: Connection, *, sha256: str, file_name: str, records: int) -> str: ...
     async def history_summary(self, conn: Connection) -> Record | None: ...
 
 
 history_sql = load("history", HistoryQueries)
 
-
 REQUIRED = ("record_id", "funder_id", "title")
 SHOWN = 20  # problems listed before "... and N more"
+BATCH = 1000  # rows checked, or records stored, between two progress reports
+
+#: Called as ``progress(step, done, total)`` while importing; ``total`` is ``None`` while unknown.
+Progress = Callable[[str, int, int | None], None]
 
 
-def check_history_file(path: str | Path) -> None:
+def check_history_file(path: str | Path, progress: Progress = lambda *_: None) -> None:
     """Refuse the whole file, naming each bad row, rather than import part of it or nonsense:
     columns of the benchmark format, known recipient countries, numeric amounts and years."""
     csv.field_size_limit(sys.maxsize)
@@ -48,7 +55,12 @@ def check_history_file(path: str | Path) -> None:
         if missing:
             raise InvalidInput("file", f"{path} lacks the column(s) {', '.join(missing)} "
                                        f"(expected the funding-record format: {', '.join(REQUIRED)}, ...)")
-        problems = [problem for line, row in enumerate(reader, start=2) for problem in _row_problems(line, row)]
+        problems, rows = [], 0
+        for rows, row in enumerate(reader, start=1):
+            problems += _row_problems(rows + 1, row)
+            if rows % BATCH == 0:
+                progress("rows checked", rows, None)
+    progress("rows checked", rows, rows)
     if problems:
         shown = problems[:SHOWN] + ([f"... and {len(problems) - SHOWN} more"] if len(problems) > SHOWN else [])
         raise InvalidInput("file", f"{len(problems)} problem(s) in {path}; nothing was imported:\n  " + "\n  ".join(shown))
@@ -74,24 +86,44 @@ def _row_problems(line: int, row: dict[str, str]) -> list[str]:
     return problems
 
 
-async def import_history(conn: asyncpg.Connection, path: str | Path) -> str:
-    check_history_file(path)
+async def import_history(conn: asyncpg.Connection, path: str | Path, progress: Progress = lambda *_: None) -> str:
+    """Import the records of a funding-history file, unless the same content was imported before."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    before = await history_sql.get_history_import(conn, sha256=digest)
+    if before is not None:
+        linked = await _link(conn)
+        return (f"{path}: this content was imported already ({before['records']} records, "
+                f"{before['imported_at']:%Y-%m-%d %H:%M}), nothing to do"
+                + (f"; {linked} record(s) newly linked to registered organisations" if linked else ""))
+    check_history_file(path, progress)
+
     records = read_records(path)
-    before = await history_sql.history_summary(conn)
-    await history_sql.insert_funding_record(conn, [
-        {
-            "record_id": r.record_id, "funder_ref": r.funder_id, "funder_name": r.funder_name,
-            "funder_type": r.funder_type, "recipient_countries": list(r.countries), "recipient_region": r.region,
-            "sectors": list(r.sectors), "title": r.title, "description": r.description, "language": r.language or "",
-            "amount_usd": r.amount_usd, "year": r.year,
-        }
-        for r in records
-    ])
-    await history_sql.link_funding_records(conn)
-    await ranking_sql.notify_model_changed(conn)  # running workers refit on the new history (on commit)
+    summary = await history_sql.history_summary(conn)
+    for start in range(0, len(records), BATCH):
+        await history_sql.insert_funding_record(conn, [
+            {
+                "record_id": r.record_id, "funder_ref": r.funder_id, "funder_name": r.funder_name,
+                "funder_type": r.funder_type, "recipient_countries": list(r.countries), "recipient_region": r.region,
+                "sectors": list(r.sectors), "title": r.title, "description": r.description, "language": r.language or "",
+                "amount_usd": r.amount_usd, "year": r.year,
+            }
+            for r in records[start : start + BATCH]
+        ])
+        progress("records stored", min(start + BATCH, len(records)), len(records))
+    await history_sql.record_history_import(conn, sha256=digest, file_name=Path(path).name, records=len(records))
+    await _link(conn, notify=True)
     after = await history_sql.history_summary(conn)
     return (
-        f"read {len(records)} records from {path}: {after['records'] - before['records']} new; "
+        f"read {len(records)} records from {path}: {after['records'] - summary['records']} new; "
         f"{after['records']} records of {after['funders']} funders in all, "
         f"{after['linked_records']} linked to {after['linked_funders']} registered organisations"
     )
+
+
+async def _link(conn: asyncpg.Connection, notify: bool = False) -> int:
+    """Link records to the organisations registered since; running workers refit on the
+    new history (notified on commit) when there is any."""
+    linked = await history_sql.link_funding_records(conn)
+    if notify or linked:
+        await ranking_sql.notify_model_changed(conn)
+    return linked

@@ -1,9 +1,13 @@
 """The command line as an operator meets it: demo accounts stay out of real databases,
-passwords stay out of the shell's history, organisations are named by their keys."""
+passwords stay out of the shell's history, organisations are named by their keys, a second
+seed or import has nothing to do, and progress is drawn on a terminal only, never on stdout."""
 
 import os
+import pty
+import shutil
 import subprocess
 import sys
+import threading
 
 from matchmaker.history import check_history_file
 from matchmaker.settings import PROJECT_ROOT
@@ -70,3 +74,62 @@ async def test_users_and_organisations_are_listed_with_their_keys(dsn, db, tmp_p
     assert r.returncode == 0 and "sen-test" in r.stdout and "Test senegal" in r.stdout
     r = _matchmaker(dsn, tmp_path, "users", "list")
     assert r.returncode == 0 and "state@test.example" in r.stdout and "Test senegal (sen-test)" in r.stdout
+
+
+
+async def _row_counts(db) -> dict[str, int]:
+    tables = ("organisations", "users", "needs", "offers", "audit_log", "funding_records", "history_imports")
+    return {t: await db.fetchval(f"select count(*) from {t}") for t in tables}
+
+
+async def test_a_second_seed_and_import_have_nothing_to_do_change_nothing_and_say_so(dsn, db, tmp_path):
+    history = PROJECT_ROOT / "seed" / "history.csv"
+    r = _matchmaker(dsn, tmp_path, "seed", "--allow-external-database")
+    assert r.returncode == 0 and "56 new needs" in r.stdout, r.stderr
+    r = _matchmaker(dsn, tmp_path, "import-history", str(history))
+    assert r.returncode == 0 and "248 new" in r.stdout, r.stderr
+    before = await _row_counts(db)
+    r = _matchmaker(dsn, tmp_path, "seed", "--allow-external-database")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "demo data: already loaded, nothing to do\n", "")
+    copy = tmp_path / "same-content.csv"  # recognised by its content, whatever its name
+    shutil.copy(history, copy)
+    for path in (history, copy):
+        r = _matchmaker(dsn, tmp_path, "import-history", str(path))
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        assert r.stdout.count("\n") == 1 and r.stdout.rstrip().endswith("nothing to do"), r.stdout
+    assert await _row_counts(db) == before
+    grown = tmp_path / "grown.csv"  # other content: only its new rows are stored
+    grown.write_text(history.read_text(encoding="utf-8")
+                     + "new-1,che-migration-partnerships,Switzerland,,SEN,,,Border posts,,en,1000,2024\n", encoding="utf-8")
+    r = _matchmaker(dsn, tmp_path, "import-history", str(grown))
+    assert r.returncode == 0 and ": 1 new;" in r.stdout, r.stdout + r.stderr
+
+
+def _drain(fd: int, into: list[bytes]) -> None:
+    """Read a terminal until its other end closes (a full terminal would block the writer)."""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the other end is closed
+            return
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+async def test_progress_is_drawn_on_a_terminal_and_standard_output_stays_the_same(dsn, tmp_path):
+    terminal, stderr = pty.openpty()  # standard error a terminal, standard output piped
+    env = {**os.environ, "DATABASE_URL": dsn, "MATCHMAKER_DATA_DIR": str(tmp_path), "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "matchmaker.cli", "import-history", "seed/history.csv"],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+    os.close(stderr)
+    drawn: list[bytes] = []
+    reader = threading.Thread(target=_drain, args=(terminal, drawn))
+    reader.start()
+    out, _ = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(terminal)
+    assert proc.returncode == 0
+    assert out == ("read 248 records from seed/history.csv: 248 new; 248 records of 12 funders in all, "
+                   "0 linked to 0 registered organisations\n"), out
+    assert b"records stored" in b"".join(drawn)

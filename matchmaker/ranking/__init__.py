@@ -3,21 +3,5 @@
 The engine modules are pure Python (numpy/scipy/scikit-learn), with no database and no
 web: ``service`` turns database rows into ``NeedDoc``/``OfferDoc``/``FundingRecord`` and
 keeps the indexes current, ``controllers`` serves the rankings, ``training`` refits.
+Importing the package loads nothing of it (commands that only read or write rows stay quick).
 """
-
-from matchmaker.ranking.documents import (
-    Decision,
-    FundingRecord,
-    NeedDoc,
-    OfferDoc,
-    read_records,
-)
-from matchmaker.ranking.explain import Factor, RankedNeed, RankedOffer
-from matchmaker.ranking.history import FunderHistory
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.model import MatchRanker
-
-__all__ = [
-    "Decision", "Factor", "FunderHistory", "FundingRecord", "MatchRanker", "NeedDoc", "NeedIndex",
-    "OfferDoc", "OfferIndex", "RankedNeed", "RankedOffer", "read_records",
-]

@@ -30,6 +30,9 @@ from matchmaker.ranking.model import MatchRanker
 
 _BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
 
+#: Called as ``progress(step, done, total)`` while evaluating.
+Progress = Callable[[str, int, int | None], None]
+
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -50,7 +53,8 @@ def matchmaker_scores(train: Sequence[FundingRecord], ranker: MatchRanker | None
 
 
 def evaluate_records(
-    train: Sequence[FundingRecord], test: Sequence[FundingRecord], out: TextIO = sys.stdout, ranker: MatchRanker | None = None
+    train: Sequence[FundingRecord], test: Sequence[FundingRecord], out: TextIO = sys.stdout, ranker: MatchRanker | None = None,
+    progress: Progress = lambda *_: None,
 ) -> dict[str, dict[str, float]]:
     """Metrics of each ranker on ``test`` with history from ``train``; one printed line each."""
     known = {r.funder_id for r in train}
@@ -66,9 +70,16 @@ def evaluate_records(
     results = {}
     for name, make in rankers.items():
         started = time.perf_counter()
+        progress(f"{name}: fitting", 0, 1)
         funder_ids, score = make()
+        progress(f"{name}: fitting", 1, 1)
         column = {f: i for i, f in enumerate(funder_ids)}
-        scores = score(needs) if needs else np.zeros((0, len(funder_ids)))
+        parts = []
+        progress(f"{name}: ranking", 0, len(needs))
+        for start in range(0, len(needs), _BATCH):  # a batch at a time, to show progress
+            parts.append(score(needs[start : start + _BATCH]))
+            progress(f"{name}: ranking", min(start + _BATCH, len(needs)), len(needs))
+        scores = np.vstack(parts) if parts else np.zeros((0, len(funder_ids)))
         results[name] = summary(ranks(scores, np.array([column[r.funder_id] for r in queries], dtype=np.int64)))
         print(line(name, results[name]), file=out, flush=True)
         _progress(f"{name}: {time.perf_counter() - started:.1f}s")
@@ -79,9 +90,11 @@ def _baseline(model: Popularity | TfidfProfiles | BM25Profiles) -> tuple[list[st
     return model.funder_ids, model.score
 
 
-def evaluate(train_path: str | Path, test_path: str | Path, out: TextIO = sys.stdout) -> dict[str, dict[str, float]]:
+def evaluate(
+    train_path: str | Path, test_path: str | Path, out: TextIO = sys.stdout, progress: Progress = lambda *_: None
+) -> dict[str, dict[str, float]]:
     """Read two CSVs in the bench format and print one metrics line per ranker."""
-    return evaluate_records(read_records(train_path), read_records(test_path), out)
+    return evaluate_records(read_records(train_path), read_records(test_path), out, progress=progress)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

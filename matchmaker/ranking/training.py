@@ -9,6 +9,7 @@ to reload it (no restart).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -46,15 +47,22 @@ def _line(name: str, model: MatchRanker | None, records, decisions, mrr: float |
     return f"{name:<8} history MRR {fmt(mrr)}  decisions AUC {fmt(auc)}"
 
 
-async def train(conn: asyncpg.Connection, model_path: Path) -> str:
+async def train(conn: asyncpg.Connection, model_path: Path,
+                progress: Callable[[str, int, int | None], None] = lambda *_: None) -> str:
+    """Refit, report before and after, save; ``progress(step, done, total)`` hears of each step."""
+    progress("reading training data", 0, 1)
     records, decisions = await load_training_data(conn)
+    progress("reading training data", 1, 1)
     before = None
     if model_path.exists():
         try:
             before, _ = load_model(model_path)
         except Exception as exc:  # a damaged file is replaced below
             log.warning("the saved ranker at %s cannot be read (%s); it will be replaced", model_path, exc)
+    progress("fitting the ranker", 0, 1)
     after = MatchRanker().fit(records, decisions)
+    progress("fitting the ranker", 1, 1)
+    progress("scoring decisions", 0, 1)
     lines = [
         f"training data: {len(records)} funding records, {len(decisions)} decisions "
         f"({sum(d.approved for d in decisions)} approved)",
@@ -63,11 +71,14 @@ async def train(conn: asyncpg.Connection, model_path: Path) -> str:
     if before is not None:
         lines.append(_line("before", before, records, decisions, None))
     lines.append(_line("after", after, records, decisions, after.training_.get("mrr_fitted")))
+    progress("scoring decisions", 1, 1)
     lines.append("block weights: " + ", ".join(f"{b} {w:.3f}" for b, w in after.block_weights().items()))
+    progress("saving", 0, 1)
     with exclusive(model_path):
         save_model(after, model_path, {"data_reference": data_reference(records, decisions),
                                        "records": len(records), "decisions": len(decisions), "training": after.training_})
     await ranking_sql.notify_model_changed(conn)
+    progress("saving", 1, 1)
     lines.append(f"saved to {model_path}; running workers reload it now")
     return "\n".join(lines)
 
