@@ -105,7 +105,7 @@ async def import_history(conn: asyncpg.Connection, path: str | Path, progress: P
                 "record_id": r.record_id, "funder_ref": r.funder_id, "funder_name": r.funder_name,
                 "funder_type": r.funder_type, "recipient_countries": list(r.countries), "recipient_region": r.region,
                 "sectors": list(r.sectors), "title": r.title, "description": r.description, "language": r.language or "",
-                "amount_usd": r.amount_usd, "year": r.year,
+                "amount_usd": _funding_size(r.amount_usd), "year": r.year,
             }
             for r in records[start : start + BATCH]
         ])
@@ -118,6 +118,12 @@ async def import_history(conn: asyncpg.Connection, path: str | Path, progress: P
         f"{after['records']} records of {after['funders']} funders in all, "
         f"{after['linked_records']} linked to {after['linked_funders']} registered organisations"
     )
+
+
+def _funding_size(amount_usd: float | None) -> float | None:
+    """A refund or correction (a negative amount) still says what the funder funded, but not
+    how much it funds: the record is kept, without an amount."""
+    return amount_usd if amount_usd is None or amount_usd >= 0 else None
 
 
 async def _link(conn: asyncpg.Connection, notify: bool = False) -> int:

@@ -2,6 +2,7 @@
 passwords stay out of the shell's history, organisations are named by their keys, a second
 seed or import has nothing to do, and progress is drawn on a terminal only, never on stdout."""
 
+import csv
 import os
 import pty
 import shutil
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import threading
 
-from matchmaker.history import check_history_file
+from matchmaker.history import check_history_file, import_history
 from matchmaker.settings import PROJECT_ROOT
 from tests.conftest import PASSWORD
 
@@ -133,3 +134,21 @@ async def test_progress_is_drawn_on_a_terminal_and_standard_output_stays_the_sam
     assert out == ("read 248 records from seed/history.csv: 248 new; 248 records of 12 funders in all, "
                    "0 linked to 0 registered organisations\n"), out
     assert b"records stored" in b"".join(drawn)
+
+
+async def test_refunds_in_a_real_export_are_kept_without_an_amount(db, tmp_path):
+    # IATI exports carry refunds and corrections as negative amounts: the activity is evidence
+    # of what the funder funds; the negative sum is no funding size.
+    with (SHARED_BENCH / "iati" / "train.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    refund = next(row for row in rows if row["amount_usd"].startswith("-"))
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        writer.writerows([rows[0], refund])
+    await import_history(db, export)
+    amounts = await db.fetch("select amount_usd from funding_records order by id")
+    assert len(amounts) == 2 and all(a["amount_usd"] is None or a["amount_usd"] >= 0 for a in amounts)
+    assert sum(a["amount_usd"] is None for a in amounts) >= 1
