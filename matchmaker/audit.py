@@ -25,7 +25,7 @@ class AuditQueries(Protocol):
     def entity_history(self, conn: Connection, *, entity: str, entity_id: int) -> AsyncIterator[Record]: ...
 
 
-audit_sql = load("audit", AuditQueries)
+audit_sql: AuditQueries = load("audit", AuditQueries)
 
 
 

@@ -89,7 +89,7 @@ async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], li
                 language=need.language or "en", country="SEN" if i == 0 else need.countries[0],
                 gcm_objectives=list(need.gcm_objectives) or [11], capacity_areas=list(need.capacity_areas),
                 resource_types=sorted({"financial", *need.resource_types}), sectors=list(need.sectors),
-                amount=250_000, currency="USD", deadline=None,
+                amount=Decimal(250_000), currency="USD", deadline=None,
             ))
         words = [n.title.split()[-1] for n in synthetic_needs(50, seed=11)]
         return need_ids, words

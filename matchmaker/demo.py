@@ -36,7 +36,7 @@ class DemoQueries(Protocol):
     def offer_references(self, conn: Connection, *, organisation_ids: list[int]) -> AsyncIterator[Record]: ...
 
 
-demo_sql = load("demo", DemoQueries)
+demo_sql: DemoQueries = load("demo", DemoQueries)
 
 #: Called as ``progress(step, done, total)`` while loading.
 Progress = Callable[[str, int, int | None], None]
@@ -66,6 +66,7 @@ async def _create_organisation(conn: asyncpg.Connection, item: dict[str, Any], c
         organisation = await create_organisation(conn, data)
     except Conflict:  # created meanwhile by another seed
         row = await organisations_sql.get_organisation_by_name(conn, name=data.name)
+        assert row is not None  # the name that conflicted
         return msgspec.convert(dict(row), Organisation)
     counts["organisations"] += 1
     return organisation
@@ -97,7 +98,9 @@ async def _create_user(conn: asyncpg.Connection, item: dict[str, Any], orgs: dic
     try:
         user = await create_user(conn, data)
     except Conflict:  # created meanwhile by another seed
-        return (await accounts_sql.get_user_credentials(conn, email=data.email.strip().lower()))["id"]
+        row = await accounts_sql.get_user_credentials(conn, email=data.email.strip().lower())
+        assert row is not None  # the address that conflicted
+        return row["id"]
     counts["users"] += 1
     return user.id
 
@@ -105,7 +108,7 @@ async def _create_user(conn: asyncpg.Connection, item: dict[str, Any], orgs: dic
 async def _postings(conn: asyncpg.Connection, kind: str, orgs: dict[str, Organisation], admin_id: int,
                     counts: dict[str, int], progress: Progress) -> None:
     """Post the missing demo needs or offers (``kind``), as the demo admin."""
-    struct, references = {"needs": (NeedCreate, demo_sql.need_references), "offers": (OfferCreate, demo_sql.offer_references)}[kind]
+    references = demo_sql.need_references if kind == "needs" else demo_sql.offer_references
     items = _load(f"{kind}.json")
     rows = await fetch_all(references(conn, organisation_ids=[org.id for org in orgs.values()]))
     existing = {(row["organisation_id"], row["reference"]) for row in rows}
@@ -117,12 +120,19 @@ async def _postings(conn: asyncpg.Connection, kind: str, orgs: dict[str, Organis
     from matchmaker.needs.service import create_need
     from matchmaker.offers.service import create_offer
 
-    create = create_need if kind == "needs" else create_offer
     actor = await get_user(conn, admin_id)
+    assert actor is not None  # created above
+
+    async def create(fields: dict[str, Any]) -> None:
+        if kind == "needs":
+            await create_need(conn, actor, convert_input(fields, NeedCreate))
+        else:
+            await create_offer(conn, actor, convert_input(fields, OfferCreate))
+
     for done, item in enumerate(missing, start=len(items) - len(missing) + 1):
         fields = {k: v for k, v in item.items() if k != "organisation"}
         try:
-            await create(conn, actor, convert_input({**fields, "organisation_id": orgs[item["organisation"]].id}, struct))
+            await create({**fields, "organisation_id": orgs[item["organisation"]].id})
             counts[kind] += 1
         except Conflict:
             pass  # posted meanwhile by another seed (same organisation and reference)

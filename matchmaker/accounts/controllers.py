@@ -7,7 +7,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from matchmaker.accounts.guards import requires_role
+from matchmaker.accounts.guards import Caller, requires_role
 from matchmaker.accounts.schemas import (
     PasswordChange,
     Token,
@@ -23,7 +23,6 @@ from matchmaker.web.openapi import problems
 from matchmaker.web.params import Id
 from matchmaker.web.responses import created
 
-Caller = Request[User, object, object]
 # Token responses are credentials: no cache may keep them.
 NO_STORE = {"Cache-Control": "no-store"}
 

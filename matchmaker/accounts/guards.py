@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 
 from matchmaker.accounts.schemas import User
 from matchmaker.errors import Forbidden
 
+# A request from a signed-in user (what a route handler sees).
+Caller = Request[User, Any, State]
 STAFF = frozenset({"coordinator", "admin"})
 
 

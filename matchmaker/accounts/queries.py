@@ -14,7 +14,7 @@ class AccountQueries(Protocol):
     """``sql/queries/accounts.sql``."""
 
     async def insert_user(
-        self, conn: Connection, *, email: str, password_hash: str, role: str, organisation_id: int,
+        self, conn: Connection, *, email: str, password_hash: str, role: str, organisation_id: int | None,
     ) -> Record | None: ...
     async def get_user(self, conn: Connection, *, id: int) -> Record | None: ...
     async def get_user_credentials(self, conn: Connection, *, email: str) -> Record | None: ...
@@ -33,4 +33,4 @@ class AccountQueries(Protocol):
     async def organisation_kind(self, conn: Connection, *, id: int) -> Any: ...
 
 
-accounts_sql = load("accounts", AccountQueries)
+accounts_sql: AccountQueries = load("accounts", AccountQueries)

@@ -55,6 +55,8 @@ class SignIn:
         token issued before stops working."""
         async with self._db.connection() as conn:
             row = await accounts_sql.get_user_credentials_by_id(conn, id=user_id)
+        if row is None:  # users are deactivated, never deleted: a valid token's user exists
+            raise NotAuthenticated("no such user")
         account = await self.authenticate(row["email"], current, address)
         new_hash = await self._hash(new)
         async with self._db.connection() as conn, conn.transaction():
@@ -65,7 +67,7 @@ class SignIn:
         password_hash = row["password_hash"] if row else None
         async with self._verifying:
             valid = await asyncio.to_thread(verify_password, password_hash, password)
-        rehashed = await self._hash(password) if valid and needs_rehash(password_hash) else None
+        rehashed = await self._hash(password) if valid and password_hash and needs_rehash(password_hash) else None
         account = None
         async with self._db.connection() as conn, conn.transaction():
             if not valid:

@@ -29,7 +29,7 @@ class MigrationQueries(Protocol):
     async def record_migration(self, conn: Connection, *, version: str) -> str: ...
 
 
-migrations_sql = load("migrations", MigrationQueries)
+migrations_sql: MigrationQueries = load("migrations", MigrationQueries)
 
 
 MIGRATIONS_DIR = SQL_DIR / "migrations"

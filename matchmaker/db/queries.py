@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol
 
 import aiosql
 from aiosql.types import SQLOperationType
 from asyncpg import Connection, Record
 
 from matchmaker.settings import SQL_DIR
-
-T = TypeVar("T")
 
 
 def _declared(protocol: type) -> dict[str, list[str]]:
@@ -28,8 +26,9 @@ def _declared(protocol: type) -> dict[str, list[str]]:
     }
 
 
-def load(domain: str, protocol: type[T]) -> T:
-    """The queries of ``sql/queries/<domain>.sql``, as ``protocol`` describes them."""
+def load(domain: str, protocol: type) -> Any:
+    """The queries of ``sql/queries/<domain>.sql``, as ``protocol`` describes them (the caller
+    annotates the result with ``protocol``: a Protocol is not a concrete ``type[T]``)."""
     loaded = aiosql.from_path(SQL_DIR / "queries" / f"{domain}.sql", "asyncpg")
     declared = _declared(protocol)
     available = {name for name in loaded.available_queries if not name.endswith("_cursor")}
@@ -44,7 +43,7 @@ def load(domain: str, protocol: type[T]) -> T:
             problems.append(f"{name}: takes {in_sql} in {domain}.sql, {sorted(declared[name])} in {protocol.__name__}")
     if problems:
         raise TypeError(f"sql/queries/{domain}.sql and {protocol.__name__} disagree: " + "; ".join(problems))
-    return cast(T, loaded)
+    return loaded
 
 
 async def fetch_all(rows: AsyncIterator[Record]) -> list[Record]:
@@ -58,4 +57,4 @@ class DatabaseQueries(Protocol):
     async def database_exists(self, conn: Connection, *, name: str) -> Any: ...
 
 
-database_sql = load("database", DatabaseQueries)
+database_sql: DatabaseQueries = load("database", DatabaseQueries)

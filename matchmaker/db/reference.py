@@ -27,7 +27,7 @@ class ReferenceQueries(Protocol):
     async def upsert_usd_rate(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
 
 
-reference_sql = load("reference", ReferenceQueries)
+reference_sql: ReferenceQueries = load("reference", ReferenceQueries)
 
 
 

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 import asyncpg
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from matchmaker.accounts.guards import is_staff
+from matchmaker.accounts.guards import Caller, is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all
@@ -43,20 +43,20 @@ class EventController(Controller):
 
     @get("/", operation_id="ListEvents", responses=problems(401, 422))
     async def list(
-        self, request: Request[User, object, object], db: NamedDependency[asyncpg.Connection],
+        self, request: Caller, db: NamedDependency[asyncpg.Connection],
         after: After = 0, entity: FromQuery[EntityKind | None] = None, limit: Limit = 20, cursor: Cursor = None,
     ) -> Page[Event]:
         """Events the caller may see (coordinators: all; others: their organisation's), oldest
         first; pass ``next_cursor`` back as ``cursor`` (or the last id as ``after``) for more."""
         if cursor is not None:
-            after = decode_cursor(cursor)
+            after = decode_cursor(cursor) or 0
         events = await _events_after(db, request.user, after, limit + 1, entity)
         more = len(events) > limit
         return Page(items=events[:limit], next_cursor=encode_cursor(events[limit - 1].id) if more else None)
 
     @get("/stream", operation_id="StreamEvents", responses=problems(401, 422, 429), media_type="text/event-stream")
     async def stream(
-        self, request: Request[User, object, object], database: NamedDependency[Database],
+        self, request: Caller, database: NamedDependency[Database],
         events: NamedDependency[EventHub], after: After = 0,
         last_event_id: Annotated[int | None, HeaderParameter(name="Last-Event-ID", ge=0, le=MAX_ID)] = None,
         max_events: Annotated[int | None, QueryParameter(ge=1, le=10_000, description="Close after this many")] = None,
@@ -67,7 +67,7 @@ class EventController(Controller):
         hub.check_room(user)  # a 429 now, not once the stream has begun
 
         async def messages() -> AsyncGenerator[ServerSentEventMessage, None]:
-            last, sent, seen = start, 0, deque(maxlen=FEED_BACKLOG)
+            last, sent, seen = start, 0, deque[int](maxlen=FEED_BACKLOG)
             with hub.subscribe(user) as subscription:  # before the first read: nothing falls between
                 backlog = True
                 while max_events is None or sent < max_events:

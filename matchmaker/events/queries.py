@@ -20,4 +20,4 @@ class EventQueries(Protocol):
     def events_by_ids(self, conn: Connection, *, ids: list[int]) -> AsyncIterator[Record]: ...
 
 
-events_sql = load("events", EventQueries)
+events_sql: EventQueries = load("events", EventQueries)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import asyncpg
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 
-from matchmaker.accounts.guards import requires_role, requires_staff
-from matchmaker.accounts.schemas import User
+from matchmaker.accounts.guards import Caller, requires_role, requires_staff
 from matchmaker.matches.idempotency import fingerprint, run_once
 from matchmaker.matches.schemas import (
     Approval,
@@ -40,7 +39,6 @@ IdempotencyKey = Annotated[
                     description="Retry safely: the same key and body return the first response"),
 ]
 Db = NamedDependency[asyncpg.Connection]
-Caller = Request[User, object, object]
 
 
 async def _step(request: Caller, db: asyncpg.Connection, key: str | None, match_id: int, action: str,

@@ -36,6 +36,7 @@ async def run_once(
         body = msgspec.to_builtins(await action(), builtin_types=(Decimal,))
     elif not await matches_sql.claim_idempotency_key(conn, user_id=user.id, key=key, fingerprint=request_fingerprint):
         stored = await matches_sql.get_idempotency_key(conn, user_id=user.id, key=key)
+        assert stored is not None  # the claim failed because this key is stored
         if stored["fingerprint"] != request_fingerprint:
             raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
         body, status_code = stored["response_body"], stored["response_status"]

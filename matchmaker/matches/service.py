@@ -39,7 +39,7 @@ async def get_match(conn: asyncpg.Connection, user: User, match_id: int) -> Matc
 
 
 async def list_matches(
-    conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None, **filters: object
+    conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None, **filters: Any
 ) -> Page[Match]:
     scope = None if is_staff(user) else user.organisation_id
     rows = await fetch_all(matches_sql.list_matches(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from matchmaker.accounts.guards import requires_role
-from matchmaker.accounts.schemas import User
+from matchmaker.accounts.guards import Caller, requires_role
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.rules import place_filters
@@ -57,7 +56,7 @@ class NeedController(Controller):
     @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")],
           responses=problems(401, 403, 409, 422))
     async def create(
-        self, request: Request[User, object, object], data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
+        self, request: Caller, data: JSONBody[NeedCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Response[Need]:
         """Post a capacity need for the caller's organisation."""
         need = await create_need(db, request.user, data)
@@ -71,7 +70,7 @@ class NeedController(Controller):
     @patch("/{need_id:int}", operation_id="UpdateNeed", responses=problems(401, 403, 404, 409, 422))
     async def update(
         self,
-        request: Request[User, object, object],
+        request: Caller,
         need_id: Id,
         data: JSONBody[NeedUpdate],
         db: NamedDependency[asyncpg.Connection],

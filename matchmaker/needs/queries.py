@@ -36,4 +36,4 @@ class NeedQueries(Protocol):
     def get_needs_by_ids(self, conn: Connection, *, ids: list[int]) -> AsyncIterator[Record]: ...
 
 
-needs_sql = load("needs", NeedQueries)
+needs_sql: NeedQueries = load("needs", NeedQueries)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import msgspec
 
@@ -38,7 +40,7 @@ async def get_needs(conn: asyncpg.Connection, need_ids: list[int]) -> dict[int, 
     return {r["id"]: msgspec.convert(dict(r), Need) for r in rows}
 
 
-async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Need]:
+async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: Any) -> Page[Need]:
     rows = await fetch_all(needs_sql.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Need) for r in rows], limit)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from matchmaker.accounts.guards import requires_role
-from matchmaker.accounts.schemas import User
+from matchmaker.accounts.guards import Caller, requires_role
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
 from matchmaker.rules import place_filters
@@ -59,7 +58,7 @@ class OfferController(Controller):
     @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")],
           responses=problems(401, 403, 409, 422))
     async def create(
-        self, request: Request[User, object, object], data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
+        self, request: Caller, data: JSONBody[OfferCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Response[Offer]:
         """Publish a funding offer for the caller's organisation."""
         offer = await create_offer(db, request.user, data)
@@ -73,7 +72,7 @@ class OfferController(Controller):
     @patch("/{offer_id:int}", operation_id="UpdateOffer", responses=problems(401, 403, 404, 409, 422))
     async def update(
         self,
-        request: Request[User, object, object],
+        request: Caller,
         offer_id: Id,
         data: JSONBody[OfferUpdate],
         db: NamedDependency[asyncpg.Connection],

@@ -38,4 +38,4 @@ class OfferQueries(Protocol):
     def get_offers_by_ids(self, conn: Connection, *, ids: list[int]) -> AsyncIterator[Record]: ...
 
 
-offers_sql = load("offers", OfferQueries)
+offers_sql: OfferQueries = load("offers", OfferQueries)

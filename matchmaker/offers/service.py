@@ -67,7 +67,7 @@ async def get_offers(conn: asyncpg.Connection, offer_ids: list[int]) -> dict[int
     return {r["id"]: msgspec.convert(dict(r), Offer) for r in rows}
 
 
-async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: object) -> Page[Offer]:
+async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: Any) -> Page[Offer]:
     rows = await fetch_all(offers_sql.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
     return page([msgspec.convert(dict(r), Offer) for r in rows], limit)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncpg
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from matchmaker.accounts.guards import requires_staff
-from matchmaker.accounts.schemas import User
+from matchmaker.accounts.guards import Caller, requires_staff
 from matchmaker.organisations.schemas import Organisation, OrganisationCreate, OrganisationUpdate
 from matchmaker.organisations.service import (
     create_organisation,
@@ -47,7 +46,7 @@ class OrganisationController(Controller):
 
     @post("/", operation_id="CreateOrganisation", responses=problems(401, 403, 409, 422), guards=[requires_staff])
     async def create(
-        self, request: Request[User, object, object], data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
+        self, request: Caller, data: JSONBody[OrganisationCreate], db: NamedDependency[asyncpg.Connection]
     ) -> Response[Organisation]:
         """Register an organisation (coordinators and admins)."""
         organisation = await create_organisation(db, data, request.user)
@@ -55,7 +54,7 @@ class OrganisationController(Controller):
 
     @patch("/{organisation_id:int}", operation_id="UpdateOrganisation", responses=problems(401, 403, 404, 409, 422))
     async def update(
-        self, request: Request[User, object, object], organisation_id: Id, data: JSONBody[OrganisationUpdate],
+        self, request: Caller, organisation_id: Id, data: JSONBody[OrganisationUpdate],
         db: NamedDependency[asyncpg.Connection],
     ) -> Organisation:
         """Change an organisation's name, kind, country, origin or outside identifier (members, staff)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import msgspec
 
@@ -68,7 +70,7 @@ async def update_organisation(conn: asyncpg.Connection, user: User, organisation
     checks.fields(changes)
     checks.done()
     current = dict(row)
-    merged = {k: changes.get(k, current[k]) for k in ("name", "kind", "country", "origin_country", "external_id")}
+    merged: dict[str, Any] = {k: changes.get(k, current[k]) for k in ("name", "kind", "country", "origin_country", "external_id")}
     try:
         await organisations_sql.update_organisation(conn, id=organisation_id, **merged)
     except asyncpg.UniqueViolationError as exc:

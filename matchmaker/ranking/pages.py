@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+# A page's key: what was asked (the need or offer first, then the page's size and filters).
+Key = tuple[Any, ...]
 # (page key, page, ids of the documents on the page) -> whether a change makes the page stale
-Judgement = Callable[[Hashable, T, frozenset[int]], bool]
+Judgement = Callable[[Key, T, frozenset[int]], bool]
 REMEMBERED = 256  # judgements kept for pages still being computed; older flights are not kept
 
 
@@ -28,15 +30,15 @@ class PageCache(Generic[T]):
     def __init__(self, size: int, members: Callable[[T], frozenset[int]]) -> None:
         self._size = size
         self._members = members
-        self._pages: OrderedDict[Hashable, tuple[Hashable, T, frozenset[int]]] = OrderedDict()
-        self._flights: dict[tuple[Hashable, Hashable], asyncio.Future[T]] = {}
+        self._pages: OrderedDict[Key, tuple[Hashable, T, frozenset[int]]] = OrderedDict()
+        self._flights: dict[tuple[Key, Hashable], asyncio.Future[T]] = {}
         self._judged = 0  # judgements so far
         self._judgements: deque[Judgement[T]] = deque(maxlen=REMEMBERED)
 
-    def keys(self) -> list[Hashable]:
+    def keys(self) -> list[Key]:
         return list(self._pages)
 
-    async def get(self, key: Hashable, token: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+    async def get(self, key: Key, token: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         """The page for ``key`` at ``token``: kept, being computed, or computed now."""
         kept = self._pages.get(key)
         if kept is not None and kept[0] == token:
@@ -62,7 +64,7 @@ class PageCache(Generic[T]):
         """Everything changed (a new model): no page kept or in flight survives."""
         self.judge(lambda key, page, ids: True)
 
-    def _landed(self, key: Hashable, token: Hashable, judged: int, done: asyncio.Future[T]) -> None:
+    def _landed(self, key: Key, token: Hashable, judged: int, done: asyncio.Future[T]) -> None:
         self._flights.pop((key, token), None)
         if done.cancelled() or done.exception() is not None:
             return  # errors (404, 503) reach every waiter and are not kept

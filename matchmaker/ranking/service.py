@@ -39,7 +39,7 @@ from matchmaker.ranking.explain import RankedNeed, RankedOffer
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.pages import PageCache
+from matchmaker.ranking.pages import Key, PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
@@ -280,12 +280,12 @@ class RankingService:
         self._versions.changed("needs", changed_needs)
         self._versions.changed("offers", changed_offers)
         if changed_offers:
-            entering = await self._engine(self._offers_entering, [d for d in offers if int(d.id) in changed_offers])
-            self._offer_pages.judge(functools.partial(_offer_page_stale, changed_offers, entering))
+            offers_in = await self._engine(self._offers_entering, [d for d in offers if int(d.id) in changed_offers])
+            self._offer_pages.judge(functools.partial(_offer_page_stale, changed_offers, offers_in))
         if changed_needs:
-            ranked = {key[0] for key in self._need_pages.keys()}
-            entering = await self._engine(self._needs_entering, [d for d in needs if int(d.id) in changed_needs], ranked)
-            self._need_pages.judge(functools.partial(_need_page_stale, changed_needs, ranked, entering))
+            ranked: set[int] = {key[0] for key in self._need_pages.keys()}
+            needs_in = await self._engine(self._needs_entering, [d for d in needs if int(d.id) in changed_needs], ranked)
+            self._need_pages.judge(functools.partial(_need_page_stale, changed_needs, ranked, needs_in))
 
     def _offers_entering(self, offers: list[OfferDoc]) -> dict[int, list[tuple[OfferDoc, float]]]:
         """For each open need, the changed offers now eligible for it, with their scores."""
@@ -299,7 +299,8 @@ class RankingService:
 
     def _needs_entering(self, needs: list[NeedDoc], offer_ids: set[int]) -> dict[int, list[tuple[NeedDoc, float]]]:
         """For each offer with a kept page, the changed needs now eligible for it, with their scores."""
-        allowed, entering = [str(i) for i in offer_ids], {}
+        allowed = [str(i) for i in offer_ids]
+        entering: dict[int, list[tuple[NeedDoc, float]]] = {}
         for need in needs if allowed else ():
             for offer_id, score in self.ranker.shortlist(need, self.offers, limit=len(allowed), allowed_ids=allowed):
                 entering.setdefault(int(offer_id), []).append((need, score))
@@ -401,7 +402,7 @@ def _enters(kept: RankedPage[Any], limit: int, score: float) -> bool:
 
 
 def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc, float]]],
-                      key: Hashable, kept: RankedPage[SuggestedOffer], ids: frozenset[int]) -> bool:
+                      key: Key, kept: RankedPage[SuggestedOffer], ids: frozenset[int]) -> bool:
     """Whether changed offers alter a need's page: one is on it, or now scores onto it
     (pages of needs not open in the index go too: closed ones cost nothing to recompute)."""
     need_id, limit, kind, _ = key
@@ -412,7 +413,7 @@ def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc
 
 
 def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, list[tuple[NeedDoc, float]]],
-                     key: Hashable, kept: RankedPage[SuggestedNeed], ids: frozenset[int]) -> bool:
+                     key: Key, kept: RankedPage[SuggestedNeed], ids: frozenset[int]) -> bool:
     """Whether changed needs alter an offer's page: one is on it, or now scores onto it
     (pages of offers not scored against the change, kept since, go too)."""
     offer_id, limit, filters, _ = key

@@ -20,7 +20,7 @@ class ReportingQueries(Protocol):
     def funding_gaps(self, conn: Connection, *, by: str) -> AsyncIterator[Record]: ...
 
 
-reporting_sql = load("reporting", ReportingQueries)
+reporting_sql: ReportingQueries = load("reporting", ReportingQueries)
 
 
 GapDimension = Literal["gcm_objective", "region", "country", "capacity_area", "resource_type"]

@@ -76,11 +76,12 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
     def to_openapi_schema(self, field_definition: Any, schema_creator: Any) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
         info = msgspec.inspect.type_info(field_definition.type_)
+        assert isinstance(info, msgspec.inspect.StructType)  # the plugin handles Structs only
         if info.forbid_unknown_fields:
             schema.additional_properties = False
         for field in info.fields:
             prop = (schema.properties or {}).get(field.encode_name)
-            if prop is None or isinstance(prop, Reference):
+            if schema.properties is None or prop is None or isinstance(prop, Reference):
                 continue
             held, nullable = _present(field.type)
             if isinstance(held, msgspec.inspect.CustomType) and issubclass(held.cls, Decimal):

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 from litestar.utils.scope.state import ScopeState
 
 from matchmaker.errors import MatchmakerError, Unavailable
@@ -87,7 +88,7 @@ def _every_body_error(request: Request, errors: list[dict[str, str]]) -> list[di
     kind, body = _body_kind(request), ScopeState.from_scope(request.scope).json
     if kind is None or not any(e["source"] == "body" for e in errors) or not isinstance(body, dict):
         return errors
-    found = [{**e, "source": "body"} for e in body_errors(kind, body)]
+    found = [{"field": e["field"], "message": e["message"], "source": "body"} for e in body_errors(kind, body)]
     return [e for e in errors if e["source"] != "body"] + found if found else errors
 
 
@@ -139,7 +140,7 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     return problem(500, "Internal server error", "The server failed to handle this request.")
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     MatchmakerError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
