@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench loadtest evaluate clean
+.PHONY: install run lint test bench loadtest evaluate clean
 
 install: $(STAMP)
 
@@ -26,8 +26,11 @@ run: install
 	$(BIN)/matchmaker import-history seed/history.csv
 	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)
 
-test: install
+lint: install
 	$(BIN)/ruff check matchmaker tests
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 bench: install

@@ -17,7 +17,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from importlib.resources import files
+from typing import TypeVar
 
 import numpy as np
 from msgspec.structs import replace
@@ -136,7 +138,10 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def _timed(action: Callable[[], object]) -> tuple[object, float]:
+T = TypeVar("T")
+
+
+def _timed(action: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = action()
     return result, time.perf_counter() - started
@@ -162,14 +167,14 @@ def measure(size: int, queries: int = 200, seed: int = 0) -> dict[str, float]:
     fit_peak = _peak_rss_mb() - before
     index, build_s = _timed(lambda: OfferIndex.build(offers, records, ranker))
     ranker.rank(needs[0], index)  # warm-up: builds the postings once
-    latencies = [_timed(lambda need=need: ranker.rank(need, index, limit=20))[1] for need in needs]
-    shortlist = [_timed(lambda need=need: ranker.shortlist(need, index, limit=20))[1] for need in needs]
+    latencies = [_timed(partial(ranker.rank, need, index, limit=20))[1] for need in needs]
+    shortlist = [_timed(partial(ranker.shortlist, need, index, limit=20))[1] for need in needs]
     fresh = synthetic_offers(50, n_funders, seed + 3)
     changes = [replace(offer, id=offers[(i * 7919) % size].id) if i % 2 else offer for i, offer in enumerate(fresh)]
     upserts, after = [], []
     for i, offer in enumerate(changes):
-        upserts.append(_timed(lambda offer=offer: index.upsert([offer]))[1])
-        after.append(_timed(lambda i=i: ranker.rank(needs[i % len(needs)], index, limit=20))[1])
+        upserts.append(_timed(partial(index.upsert, [offer]))[1])
+        after.append(_timed(partial(ranker.rank, needs[i % len(needs)], index, limit=20))[1])
     return {
         "size": size, "funders": n_funders, "fit_s": fit_s, "fit_peak_mb": fit_peak, "build_s": build_s,
         "rank_p50_ms": _percentile_ms(latencies, 50), "rank_p99_ms": _percentile_ms(latencies, 99),

@@ -7,7 +7,7 @@ Arrays are shaped (needs, offers), or broadcast to it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,8 +41,10 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.float32)
 
 
 class Evidence(NamedTuple):
-    values: np.ndarray
-    available: np.ndarray
+    #: Values in [0, 1], shaped (needs, offers) or broadcast to it: an array or one number.
+    values: Any
+    #: Where both sides said something: a boolean array, or one boolean for every pair.
+    available: Any
 
 
 def _sizes(rows: SparseRows) -> np.ndarray:

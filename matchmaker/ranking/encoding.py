@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -381,7 +381,7 @@ class EncodedOffers(Encoded):
         self.max = np.array([_amount(offer.max_usd) for offer in offers], dtype=np.float64)
 
 
-def stack(parts: Sequence[object]) -> object:
+def stack(parts: Sequence[Any]) -> Any:
     """Concatenate encoded parts row-wise (encoded docs, history queries, or their fields)."""
     first = parts[0]
     if first is None:
@@ -403,7 +403,7 @@ def stack(parts: Sequence[object]) -> object:
     return out
 
 
-def take(value: object, rows: np.ndarray) -> object:
+def take(value: Any, rows: np.ndarray) -> Any:
     """The given rows of an encoded object (same kinds as ``stack``)."""
     if value is None:
         return None

@@ -8,7 +8,7 @@ turns them into ``Factor`` items with a human detail, e.g. "shares GCM objective
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -47,8 +47,8 @@ class RankedNeed(msgspec.Struct, frozen=True):
 
 
 def _join(items: Iterable[object]) -> str:
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _money(amount: float) -> str:
@@ -71,7 +71,7 @@ class NeedFacts(NamedTuple):
     sets: dict[str, frozenset[str]]
     keys: dict[str, tuple[str, ...]]
     money: str
-    said: dict[tuple[int, str], str]
+    said: dict[tuple[Any, ...], str]
 
 
 def need_facts(
@@ -164,7 +164,8 @@ def history_detail(
     if history is None or funder < 0:
         return "no funding history"
     total = int(history.n[funder])
-    parts, areas = [], 0
+    parts: list[str] = []
+    areas = 0
     for name, contribution in sorted(contributions, key=_weight):
         if contribution <= 0 or len(parts) == 2:
             break
@@ -172,6 +173,7 @@ def history_detail(
             areas += 1
             if areas > 1:
                 continue
+        key: tuple[Any, ...]
         if name in ("h_text", "h_similar"):  # both word the closest past project
             key, memo = (funder, "h_text"), facts.said
         else:
@@ -183,7 +185,7 @@ def history_detail(
     return "; ".join(parts) or f"{total} past projects"
 
 
-def _worded(history: FunderHistory) -> dict:
+def _worded(history: FunderHistory) -> dict[tuple[Any, ...], str]:
     """History details worded so far, by (funder, feature, need tokens), kept with the history."""
     memo = vars(history).setdefault("_worded_", {})
     if len(memo) > 2**16:

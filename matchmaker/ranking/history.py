@@ -130,7 +130,9 @@ class FunderHistory:
                     spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr == "amount" else ((token, 1.0),)
                     for key, weight in spread:  # a record also counts half in the next amount bands
                         if str(key) in vocab:
-                            rows.append(i), cols.append(vocab[str(key)]), weights.append(weight)
+                            rows.append(i)
+                            cols.append(vocab[str(key)])
+                            weights.append(weight)
             rows_a = np.asarray(rows, dtype=np.int64)
             counts = np.zeros((self.size, len(vocab)), dtype=np.float32)
             np.add.at(counts, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights, dtype=np.float32))

@@ -60,6 +60,10 @@ class Columns:
         for name, buffer in self._buffers.items():
             setattr(self, name, buffer[: self.n])
 
+    def __getattr__(self, name: str) -> np.ndarray:
+        """Only reached for a name that is not a column (columns are attributes, set by ``_views``)."""
+        raise AttributeError(name)
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: buffer[: self.n] for name, buffer in self._buffers.items()}
 
@@ -127,7 +131,7 @@ class _Index:
     def _changed(self) -> None:
         self._view = None
         self._live_docs: list | None = None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Any, Any] = {}
 
     @property
     def size(self) -> int:
@@ -356,7 +360,9 @@ class OfferIndex(_Index):
         """The glossary phrases of the offer at physical ``row`` (``text.concept_surfaces``;
         only for the concepts true in the boolean mask ``among``, when given)."""
         main_n = self._main_n
-        encoded, local = (self._main["encoded"], row) if row < main_n else (self._tail["encoded"], row - main_n)
+        segment = self._main if row < main_n else self._tail
+        assert segment is not None  # a row past the main segment is in the tail
+        encoded, local = segment["encoded"], row if row < main_n else row - main_n
         return surfaces_of(encoded.surfaces, local, doc_text(self._docs[row]), among)
 
     def mask_classes(self, name: str) -> np.ndarray:
@@ -374,7 +380,7 @@ class OfferIndex(_Index):
             self._cache["live_funders"] = known if use else None
         return self._cache["live_funders"]
 
-    def mask(self, kinds: Collection[str] | None = None, allowed_ids: Collection[str] | None = None) -> np.ndarray:
+    def mask(self, allowed_ids: Collection[str] | None = None, kinds: Collection[str] | None = None) -> np.ndarray:
         out = super().mask(allowed_ids)
         return out & np.isin(self.kind, list(kinds)) if kinds is not None else out
 

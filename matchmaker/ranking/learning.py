@@ -86,12 +86,12 @@ def fit_weights(
     """Weights (on the simplex) minimising listwise + pairwise log-loss + λ·KL(prior‖w)."""
     prior = np.asarray(prior, dtype=np.float64) / np.sum(prior)
     d = len(prior)
-    listwise = groups is not None and len(groups.values)
-    pointwise = pairs is not None and len(pairs.values)
-    if listwise:
-        group_flat, shape = _flat(groups.values, groups.available), groups.valid.shape
-    if pointwise:
-        pair_flat = _flat(pairs.values, pairs.available)
+    listwise = groups if groups is not None and len(groups.values) else None
+    pointwise = pairs if pairs is not None and len(pairs.values) else None
+    if listwise is not None:
+        group_flat, shape = _flat(listwise.values, listwise.available), listwise.valid.shape
+    if pointwise is not None:
+        pair_flat = _flat(pointwise.values, pointwise.available)
 
     def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
         theta, log_beta, bias, log_slope = x[:d], x[d], x[d + 1], x[d + 2]
@@ -99,23 +99,23 @@ def fit_weights(
         total = regularization * float(prior @ (np.log(prior) - np.log(w)))
         g_w = -regularization * prior / w
         grad = np.zeros_like(x)
-        if listwise:
+        if listwise is not None:
             beta = np.exp(log_beta)
             s, den, active = _scores(group_flat, w, min_evidence)
-            logits = np.where(groups.valid, beta * s.reshape(shape), -np.inf)
+            logits = np.where(listwise.valid, beta * s.reshape(shape), -np.inf)
             logp = log_softmax(logits, axis=1)
             total += float(-logp[:, 0].mean())
-            residual = np.where(groups.valid, np.exp(logp), 0.0)
+            residual = np.where(listwise.valid, np.exp(logp), 0.0)
             residual[:, 0] -= 1
             residual = residual.ravel() / shape[0]
             g_w += _back(beta * residual, s, den, active, group_flat)
             grad[d] = float(residual @ s) * beta
-        if pointwise:
+        if pointwise is not None:
             slope = np.exp(log_slope)
             s, den, active = _scores(pair_flat, w, min_evidence)
             z = bias + slope * s
-            total += float(np.mean(np.logaddexp(0, z) - pairs.labels * z))
-            residual = (expit(z) - pairs.labels) / len(z)
+            total += float(np.mean(np.logaddexp(0, z) - pointwise.labels * z))
+            residual = (expit(z) - pointwise.labels) / len(z)
             g_w += _back(slope * residual, s, den, active, pair_flat)
             grad[d + 1] = float(residual.sum())
             grad[d + 2] = float(np.sum(residual * s)) * slope

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -77,7 +77,7 @@ def _take(evidence: Evidence, rows: np.ndarray, cols: np.ndarray) -> Evidence:
     return Evidence(_at(evidence.values, rows, cols), _at(evidence.available, rows, cols))
 
 
-def _at(values: np.ndarray | np.generic, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | np.generic:
+def _at(values: Any, rows: np.ndarray, cols: np.ndarray) -> Any:
     """``values`` (one for all, by column, or by row and column, broadcasting) at the pairs."""
     if not np.ndim(values):
         return values
@@ -223,10 +223,10 @@ class MatchRanker(BaseEstimator):
         ok = eligible(needs.encoded, offers.encoded, declared["geography"].values, today or date.today())
         num, den = _partial(declared, weights)
         history = None
-        if _has_history(needs.queries, offers):
-            per_funder = offers.history.evidence(needs.queries, offers.funders)
+        if (found := _with_history(needs.queries, offers)) is not None:
+            per_funder = found[0].evidence(found[1], offers.funders)
             h_num, h_den = _partial(per_funder, weights)
-            n_funders = offers.history.size if offers.funders is None else len(offers.funders)
+            n_funders = found[0].size if offers.funders is None else len(offers.funders)
             known = offers.funder >= 0
             columns = np.where(known, offers.funder_column, 0)
             num = num + np.broadcast_to(h_num, (needs.size, n_funders))[:, columns] * known
@@ -275,10 +275,10 @@ class MatchRanker(BaseEstimator):
         """
         today = today or date.today()
         if index.size > _FEW:
-            top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
-            if top is None:
+            scanned = self._scan_top(need, index, limit, today, kinds, allowed_ids)
+            if scanned is None:
                 return []
-            _, rows, scored, picks = top
+            _, rows, scored, picks = scanned
             docs, scores = index.physical_docs, scored.scores[0]
             return [(docs[row].id, float(scores[j])) for row, j in zip(rows[picks].tolist(), picks.tolist())]
         scored, top = self._top_few([need], index, limit, today, kinds, allowed_ids)
@@ -313,7 +313,9 @@ class MatchRanker(BaseEstimator):
         if history is not None:
             per_funder, columns, known = history
             h_num, h_den = partial(per_funder, weights)
-            n_funders = index.history.size if index.live_funders() is None else len(index.live_funders())
+            live = index.live_funders()
+            assert index.history is not None  # the scan found history evidence
+            n_funders = index.history.size if live is None else len(live)
             h_num = np.broadcast_to(h_num, (1, n_funders))[0, columns]
             if np.ndim(h_den) or not known.all():  # else the same for every offer: one number
                 h_den = np.broadcast_to(h_den, (1, n_funders))[0, columns]
@@ -400,7 +402,7 @@ def _evidence(
     return (*_assemble({**declared, **history}, shape), ok)
 
 
-def _assemble(features: Mapping[str, Evidence], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _assemble(features: Mapping[str, Evidence], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(values, available) arrays, features last, from each feature's evidence."""
     values = np.empty((*shape, len(FEATURES)), dtype=np.float32)
     available = np.empty((*shape, len(FEATURES)), dtype=np.float32)
@@ -410,8 +412,11 @@ def _assemble(features: Mapping[str, Evidence], shape: tuple[int, int]) -> tuple
     return values, available
 
 
-def _has_history(queries: HistoryQueries | None, index: OfferIndex) -> bool:
-    return index.history is not None and queries is not None and (index.funders is None or len(index.funders) > 0)
+def _with_history(queries: HistoryQueries | None, index: OfferIndex) -> tuple[FunderHistory, HistoryQueries] | None:
+    """The offers' funders' history and the needs encoded against it, when both exist."""
+    if index.history is None or queries is None or (index.funders is not None and not len(index.funders)):
+        return None
+    return index.history, queries
 
 
 _partial = partial
@@ -419,11 +424,11 @@ _partial = partial
 
 def _history_evidence(queries: HistoryQueries | None, index: OfferIndex, shape: tuple[int, int]) -> dict[str, Evidence]:
     """History features gathered from funders to offers; unavailable for offers without history."""
-    if not _has_history(queries, index):
+    if (found := _with_history(queries, index)) is None:
         return {name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES}
     known = index.funder >= 0
     columns = np.where(known, index.funder_column, 0)
-    per_funder = index.history.evidence(queries, index.funders)
+    per_funder = found[0].evidence(found[1], index.funders)
     return {
         name: Evidence(np.broadcast_to(e.values, (shape[0], e.values.shape[1]))[:, columns] if np.ndim(e.values) else e.values,
                        np.asarray(e.available) & known[None, :])

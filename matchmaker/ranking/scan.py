@@ -301,7 +301,7 @@ def _offer_ok(index: OfferIndex, day: int, resources: int) -> np.ndarray:
     if cached is None or cached[0] != day:
         columns = index.columns
         cached = index._cache["offer_ok"] = (day, columns.alive & columns.open & (columns.deadline >= day) & ~(columns.remaining <= 0), {})
-    by_mask = cached[2]
+    by_mask: dict[int, np.ndarray] = cached[2]
     if resources not in by_mask:  # (a == 0) | (b == 0) | ((a & b) != 0), as ``eligible`` has it
         b = index.columns.resources
         by_mask[resources] = cached[1] & ((b == 0) | ((b & np.uint8(resources)) != 0)) if resources else cached[1]
@@ -320,7 +320,8 @@ def partial(features: Mapping[str, Evidence], weights: Mapping[str, np.float32])
     A feature available everywhere counts as one ``True``: the same products and sums,
     element by element, and a denominator that stays one number while every feature does.
     """
-    num, den = np.float32(0), np.float32(0)
+    num: Any = np.float32(0)  # one number until a feature is available only in places
+    den: Any = np.float32(0)
     for name, evidence in features.items():
         available = evidence.available
         if np.ndim(available) and available.all():

@@ -208,8 +208,8 @@ def analyze_with_surfaces(text: str) -> tuple[list[str], dict[str, tuple[int, in
     An ASCII text (most) takes one pass for both: folding it only lower-cases it, which
     keeps every position, and its words fold alike alone or together.
     """
+    surfaces: dict[str, tuple[int, int, bool]] = {}
     if not text.isascii():  # the phrase's first occurrence: the same words, wherever they are
-        surfaces = {}
         for concept, (phrase, own) in concept_surfaces.__wrapped__(text).items():
             start = text.find(phrase)
             surfaces[concept] = (start, start + len(phrase), own)
@@ -225,7 +225,6 @@ def analyze_with_surfaces(text: str) -> tuple[list[str], dict[str, tuple[int, in
             stems.append(content)
             places.append((start, end))
     matches = glossary().match(stems)
-    surfaces: dict[str, tuple[int, int, bool]] = {}
     for first, last, concepts in matches:
         start, end = places[first][0], places[last - 1][1]
         for rank, concept in enumerate(concepts):
@@ -258,7 +257,7 @@ def shared_terms(
         return out[:limit]
     covered = {fold(word) for phrase in used for word in phrase.split()}
     offer_words = _stem_set(offer_text)
-    out += [word for word, _, _, token in _tokens(need_text) if token in offer_words and _word(word)[0] not in covered]
+    out += [word for word, _, _, token in _tokens(need_text) if token in offer_words and fold(word) not in covered]
     return list(dict.fromkeys(out))[:limit]
 
 
