@@ -37,6 +37,17 @@ from tests.databases import TEMPLATE, template_copy
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave nothing in the temporary directory: pytest removes each run's own directory
+    (``tmp_path_retention_policy``) but keeps their common parent, empty."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is not None and factory._basetemp is not None and config.option.basetemp is None:
+        try:
+            factory._basetemp.parent.rmdir()
+        except OSError:  # another run's directories are in it, or it is gone already
+            pass
+
 _numbers = itertools.count()
 
 # The small world every test starts from: name -> (kind, country, origin).
