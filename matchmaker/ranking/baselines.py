@@ -16,9 +16,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matchmaker.ranking.documents import FundingRecord, NeedDoc
 
 
-def _profiles(records: Sequence[FundingRecord]) -> tuple[list[str], list[str]]:
-    """(funder ids, one text per funder: all its record texts)."""
-    texts: dict[str, list[str]] = {}
+def _profiles(records: Sequence[FundingRecord], declared: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(funder ids, one text per funder: all its record texts, or its ``declared`` text)."""
+    texts: dict[str, list[str]] = {f: [text] for f, text in (declared or {}).items()}
     for r in records:
         texts.setdefault(r.funder_id, []).append(f"{r.title} {r.description}".strip())
     funder_ids = sorted(texts)
@@ -67,8 +67,8 @@ def _tokenize(text: str) -> list[str]:
 class BM25Profiles:
     """Okapi BM25 (``rank_bm25``) of the need's words over each funder's profile."""
 
-    def __init__(self, records: Sequence[FundingRecord]) -> None:
-        self.funder_ids, profiles = _profiles(records)
+    def __init__(self, records: Sequence[FundingRecord], declared: dict[str, str] | None = None) -> None:
+        self.funder_ids, profiles = _profiles(records, declared)
         self.bm25 = BM25Okapi([_tokenize(p) for p in profiles])
 
     def score(self, needs: Sequence[NeedDoc]) -> np.ndarray:

@@ -27,6 +27,7 @@ from matchmaker.ranking.documents import (
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.metrics import line, ranks, summary
 from matchmaker.ranking.model import MatchRanker
+from matchmaker.ranking.history import declared_offer
 
 _BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
 
@@ -86,6 +87,37 @@ def evaluate_records(
     return results
 
 
+def evaluate_new_funders(
+    train: Sequence[FundingRecord], test: Sequence[FundingRecord], share: float = 0.25, seed: int = 0,
+    out: TextIO = sys.stdout,
+) -> dict[str, dict[str, float]]:
+    """New-funder protocol: hide the history of a share of the funders; each is described only
+    by its declared offer (``declared_offer``). Our ranker (fitted on the visible history)
+    and BM25 (the same declared text as the hidden funders' profiles) rank every funder;
+    MRR is printed over the queries whose funder is hidden, and over all queries.
+    """
+    funders = sorted({r.funder_id for r in train})
+    rng = np.random.default_rng(seed)
+    hidden = set(rng.choice(funders, size=max(1, round(share * len(funders))), replace=False).tolist())
+    visible = [r for r in train if r.funder_id not in hidden]
+    offers = {f: declared_offer(f, [r for r in train if r.funder_id == f]) for f in hidden}
+    queries = [r for r in test if r.funder_id in set(funders)]
+    needs = [record_to_need(r) for r in queries]
+    new = np.array([r.funder_id in hidden for r in queries])
+    ranker = MatchRanker().fit(visible)
+    index = OfferIndex.build([offers.get(f) or funder_offer(f) for f in funders], visible, ranker)
+    ours = np.vstack([ranker.score(needs[i : i + _BATCH], index) for i in range(0, len(needs), _BATCH)])
+    bm25 = BM25Profiles(visible, {f: f"{o.title} {o.description}" for f, o in offers.items()})
+    results = {}
+    for name, ids, scores in (("matchmaker", [o.funder_id for o in index.offers], ours), ("bm25", bm25.funder_ids, bm25.score(needs))):
+        column = {f: i for i, f in enumerate(ids)}
+        rank = ranks(scores, np.array([column[r.funder_id] for r in queries], dtype=np.int64))
+        results[name] = {"new": summary(rank[new])["MRR"], "all": summary(rank)["MRR"], "n_new": int(new.sum())}
+        print(f"{name} new-funder MRR {results[name]['new']:.3f} (n={int(new.sum())}) all MRR {results[name]['all']:.3f}",
+              file=out, flush=True)
+    return results
+
+
 def _baseline(model: Popularity | TfidfProfiles | BM25Profiles) -> tuple[list[str], Callable]:
     return model.funder_ids, model.score
 
@@ -103,8 +135,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True)
     parser.add_argument("--test", required=True)
+    parser.add_argument("--new-funders", type=float, default=0.0, metavar="SHARE",
+                        help="also run the new-funder protocol, hiding the history of this share of funders")
     args = parser.parse_args(argv)
     evaluate(args.train, args.test)
+    if args.new_funders:
+        evaluate_new_funders(read_records(args.train), read_records(args.test), args.new_funders)
 
 
 if __name__ == "__main__":

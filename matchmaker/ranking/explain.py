@@ -143,7 +143,7 @@ def resources_detail(facts: NeedFacts, need: NeedDoc, offer: OfferDoc) -> str:
     return "; ".join(parts) or "no declared resources or amounts"
 
 
-_GENERIC = frozenset({"h_language", "h_amount", "h_recency", "h_volume"})  # true of many funders: said last
+_GENERIC = frozenset({"h_language", "h_amount", "h_length", "h_note", "h_recency", "h_volume"})  # true of many funders: said last
 _AREAS = frozenset({"h_country", "h_subregion", "h_region"})
 
 
@@ -201,7 +201,7 @@ def _history_part(
     if name in ("h_text", "h_similar"):
         title = history.most_similar_title(vector, funder)
         return f"past projects like “{title}”" if title else "similar past projects"
-    if attr in ("country", "subregion", "region", "sector", "category", "language"):
+    if attr in ("country", "subregion", "region", "sector", "category", "language", "length", "note"):
         return _share_detail(history, funder, attr, tokens[attr], total)
     if attr == "amount":
         low, high = history.amount_range(funder)
@@ -231,6 +231,10 @@ def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[s
         label = f"in DAC category {best}"
     elif attr == "language":
         label = f"in {_LANGUAGES.get(best, repr(best))}"
+    elif attr == "length":
+        label = "with titles of this length"
+    elif attr == "note":
+        label = f"noted “{best}”"
     else:
         label = f"in {best.title()}"
     since = int(history.first_year[attr][funder, vocab[best]])

@@ -6,15 +6,20 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
   divided by the most the need's terms could score, so it lies in [0, 1];
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
-- ``h_country`` … ``h_amount``: the funder's (smoothed) share of records in the need's
-  country, sub-region, region, DAC sectors and categories, language and amount band, on a
-  log scale: adding these up is adding log-likelihoods, as naive Bayes does;
+- ``h_country`` … ``h_note``: the funder's (smoothed) share of records in the need's
+  country, sub-region, region, DAC sectors and categories, language, amount band, title
+  length band and short note, on a log scale: adding these up is adding log-likelihoods,
+  as naive Bayes does. Title length and a short repeated description ("Multiyear",
+  "Rapid response") are a funder's reporting style: its records share them whatever the
+  topic, so they tell funders apart when the words of a new need are new to all;
 - ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
   of all records (how active it is at all).
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -22,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matchmaker.ranking.blocks import Evidence
-from matchmaker.ranking.documents import FundingRecord, NeedDoc, record_to_need
+from matchmaker.ranking.documents import FundingRecord, NeedDoc, OfferDoc, record_to_need
 from matchmaker.ranking.encoding import (
     EncodedNeeds,
     Row,
@@ -35,11 +40,13 @@ from matchmaker.ranking.encoding import (
     theme_tokens,
     through_postings,
 )
-from matchmaker.ranking.text import TextEncoder
+from matchmaker.ranking.reference import sector_key, sector_label
+from matchmaker.ranking.text import STOPWORDS, TextEncoder, fold
 
-ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount")
+ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
 
+_WORDS = re.compile(r"[^\W_]+")
 SHARE_DEPTH = 4.0  # shares span four decades: 1e-4 or less scores 0, a share of 1 scores 1
 SMOOTHING = 1.0  # one pseudo-record spread like the whole history, so unseen is unlikely, not impossible
 RECENT_YEARS = 3
@@ -56,12 +63,28 @@ def amount_band(amount: float | None) -> int | None:
     return None if amount is None or not amount > 0 else int(np.floor(np.log10(max(amount, 1.0)) * 2))
 
 
+_BANDS = ("amount", "length")  # ordered bands: a record also counts half in its neighbours
+NOTE_WORDS = 6  # a description this short is a note a funder repeats, not a text
+
+
+def length_band(title: str) -> int | None:
+    """Half-octave band of a title's length in words (1, 2, 3, 4-5, 6-7, 8-11, ...)."""
+    words = len(title.split())
+    return int(np.floor(np.log2(words + 1) * 2)) if words else None
+
+
+def short_note(description: str) -> str | None:
+    """A short description, folded (a funder's repeated note), or ``None`` for a real text."""
+    words = fold(description).split()
+    return " ".join(words) if 0 < len(words) <= NOTE_WORDS else None
+
+
 def need_attributes(
     need: NeedDoc, areas: dict[str, list[str]] | None = None, themes: dict[str, list[str]] | None = None
 ) -> dict[str, list[str]]:
     """The need's tokens for each attribute whose share a funder's history gives
     (``areas`` and ``themes``: its ``need_areas`` and ``theme_tokens``, when at hand)."""
-    band = amount_band(need.amount_usd)
+    band, length, note = amount_band(need.amount_usd), length_band(need.title), short_note(need.description)
     themes = theme_tokens(need) if themes is None else themes
     return {
         **(need_areas(need) if areas is None else areas),
@@ -69,7 +92,38 @@ def need_attributes(
         "category": themes["category"],
         "language": [need.language] if need.language else [],
         "amount": [str(band)] if band is not None else [],
+        "length": [str(length)] if length is not None else [],
+        "note": [note] if note is not None else [],
     }
+
+
+def declared_offer(funder_id: str, records: Sequence[FundingRecord], words: int = 12) -> OfferDoc:
+    """What a funder with no history on the platform would declare of itself, derived from
+    records it is never credited with: its main sectors and countries, a typical amount,
+    and a short text (the names of its main sectors and the words its records use most).
+
+    The new-funder protocol of ``evaluate`` describes hidden funders so, and ``MatchRanker.fit``
+    hides some funders of its training folds behind such offers, so that the weights of
+    declared evidence are learned against those of history.
+    """
+    n = max(len(records), 1)
+    sectors = Counter(s for r in records for s in r.sectors)
+    countries = Counter(c for r in records for c in r.countries)
+    main_sectors = [s for s, k in sectors.most_common(5) if k / n >= 0.05]
+    main_countries = [c for c, k in countries.most_common(30) if k / n >= 0.02]
+    counts = Counter(w for r in records for w in set(_WORDS.findall(fold(f"{r.title} {r.description}"))) if _content(w))
+    keywords = [w for w, _ in counts.most_common(words)]
+    amounts = [r.amount_usd for r in records if r.amount_usd]
+    return OfferDoc(
+        id=funder_id, funder_id=funder_id, title="; ".join(sector_label(sector_key(s)) for s in main_sectors[:3]),
+        description=" ".join(keywords), sectors=tuple(main_sectors), countries=tuple(main_countries),
+        global_=not main_countries, resource_types=("financial",),
+        max_usd=float(np.percentile(amounts, 90)) if amounts else None,
+    )
+
+
+def _content(word: str) -> bool:
+    return len(word) > 2 and word not in STOPWORDS and not word.isdigit()
 
 
 class HistoryQueries(NamedTuple):
@@ -127,8 +181,8 @@ class FunderHistory:
             rows, cols, weights = [], [], []
             for i, tokens in enumerate(attributes):
                 for token in set(tokens[attr]):
-                    spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr == "amount" else ((token, 1.0),)
-                    for key, weight in spread:  # a record also counts half in the next amount bands
+                    spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr in _BANDS else ((token, 1.0),)
+                    for key, weight in spread:  # a record also counts half in the next bands
                         if str(key) in vocab:
                             rows.append(i)
                             cols.append(vocab[str(key)])

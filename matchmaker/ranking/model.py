@@ -9,6 +9,8 @@ decisions. ``rank`` orders the eligible offers of an ``OfferIndex`` for a need;
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple
@@ -37,11 +39,11 @@ from matchmaker.ranking.explain import (
     need_facts,
     top_k,
 )
-from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries
+from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, declared_offer
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
 from matchmaker.ranking.scan import OneNeed, Scan, partial
-from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary
+from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
 FEATURES = tuple(FEATURE_BLOCKS)
@@ -97,6 +99,8 @@ class MatchRanker(BaseEstimator):
     min_evidence: least total weight a pair's score is divided by (see ``learning``).
     holdout_share: share of the records, the most recent, used as training needs.
     max_queries, max_candidates: training needs, and candidate funders per need.
+    new_funder_share: share of the funders of each training fold seen only through a declared
+        offer (``history.declared_offer``), so that declared evidence is weighed against history.
     n_features: size of the hashed text space.
     random_state: seed of the subsampling.
     """
@@ -109,6 +113,7 @@ class MatchRanker(BaseEstimator):
         holdout_share: float = 0.2,
         max_queries: int = 3000,
         max_candidates: int = 50,
+        new_funder_share: float = 0.1,
         n_features: int = 2**20,
         random_state: int = 0,
     ) -> None:
@@ -118,6 +123,7 @@ class MatchRanker(BaseEstimator):
         self.holdout_share = holdout_share
         self.max_queries = max_queries
         self.max_candidates = max_candidates
+        self.new_funder_share = new_funder_share
         self.n_features = n_features
         self.random_state = random_state
 
@@ -148,8 +154,18 @@ class MatchRanker(BaseEstimator):
             self.training_["mrr_fitted"] = _group_mrr(groups, self.weights_, self.min_evidence)
         return self
 
-    def _split(self, records: list[FundingRecord]) -> tuple[list[FundingRecord], list[FundingRecord]]:
-        """(profiles, queries): the latest years as queries when years are known, else a random share."""
+    def _split(self, records: list[FundingRecord]) -> list[tuple[list[FundingRecord], list[FundingRecord]]]:
+        """Folds of (profiles, queries): the latest records are the queries, in two halves of
+        whole sibling families; each half is ranked with profiles from the earlier records
+        and the other half.
+
+        The latest years are the queries when years are known, else a random share. Profiles
+        that hold the other half of the latest records see what a deployed ranker sees: the
+        funders that only lately began to fund (absent from every earlier year) are among the
+        candidates and the answers, and recent activity is part of each profile; keeping
+        sibling titles on one side keeps near-copies of a query out of its profiles, as
+        they are out of the history when a new need arrives.
+        """
         rng = np.random.default_rng(self.random_state)
         years = np.array([r.year or 0 for r in records])
         dated = np.sort(years[years > 0])
@@ -159,32 +175,58 @@ class MatchRanker(BaseEstimator):
             is_query = years >= cutoff
         else:
             is_query = rng.random(len(records)) < self.holdout_share
-        profiles = [r for r, q in zip(records, is_query) if not q]
-        known = {r.funder_id for r in profiles}
-        queries = [r for r, q in zip(records, is_query) if q and r.funder_id in known]
-        if len(queries) > self.max_queries:
-            queries = [queries[i] for i in np.sort(rng.choice(len(queries), self.max_queries, replace=False))]
-        return profiles, queries
+        earlier = [r for r, q in zip(records, is_query) if not q]
+        latest = [r for r, q in zip(records, is_query) if q]
+        half = np.array([zlib.crc32(_family(r).encode()) % 2 for r in latest], dtype=np.int64)
+        folds = []
+        for side in (0, 1):
+            profiles = earlier + [r for r, h in zip(latest, half) if h != side]
+            known = {r.funder_id for r in profiles}
+            queries = [r for r, h in zip(latest, half) if h == side and r.funder_id in known]
+            most = self.max_queries // 2
+            if len(queries) > most:
+                queries = [queries[i] for i in np.sort(rng.choice(len(queries), most, replace=False))]
+            if profiles and queries:
+                folds.append((profiles, queries))
+        return folds
 
     def _history_groups(self, records: list[FundingRecord]) -> Groups | None:
         """Listwise groups: each query record's true funder against the other funders."""
-        profiles, queries = self._split(records)
-        if not queries:
-            return None
-        history = FunderHistory(profiles, self.encoder_)
-        index = OfferIndex(
-            [funder_offer(f) for f in history.funder_ids], history, self.encoder_
-        )
         rng = np.random.default_rng(self.random_state)
         prior = self.prior_weights()
         parts = []
-        step = max(1, 2**21 // (index.size * len(FEATURES)))  # bound the (needs, funders, features) block
-        for start in range(0, len(queries), step):
-            chunk = queries[start : start + step]
-            values, available, ok = self.evidence([record_to_need(r) for r in chunk], index)
-            truth = np.array([history.position[r.funder_id] for r in chunk])
-            parts.append(_pick_candidates(values, available, ok, truth, prior, self, rng))
+        for profiles, queries in self._split(records):
+            history, offers = self._hide_some(profiles, rng)
+            index = OfferIndex(offers, history, self.encoder_)
+            column = {offer.funder_id: i for i, offer in enumerate(offers)}
+            step = max(1, 2**21 // (index.size * len(FEATURES)))  # bound the (needs, funders, features) block
+            for start in range(0, len(queries), step):
+                chunk = queries[start : start + step]
+                values, available, ok = self.evidence([record_to_need(r) for r in chunk], index)
+                truth = np.array([column[r.funder_id] for r in chunk])
+                parts.append(_pick_candidates(values, available, ok, truth, prior, self, rng))
+        if not parts:
+            return None
+        width = max(p[0].shape[1] for p in parts)  # folds may differ in their number of funders
+        parts = [_pad(p, width) for p in parts]
         return Groups(*(np.concatenate(column) for column in zip(*parts)))
+
+    def _hide_some(self, profiles: list[FundingRecord], rng: np.random.Generator) -> tuple[FunderHistory, list[OfferDoc]]:
+        """(history, one offer per funder): a ``new_funder_share`` of the funders lose their
+        history and are described by their ``declared_offer`` alone, as a new funder is;
+        the others are known by their history alone."""
+        funders = sorted({r.funder_id for r in profiles})
+        hidden = set()
+        if self.new_funder_share > 0 and len(funders) > 2:
+            size = min(len(funders) - 2, max(1, round(self.new_funder_share * len(funders))))
+            hidden = {funders[i] for i in rng.choice(len(funders), size, replace=False)}
+        history = FunderHistory([r for r in profiles if r.funder_id not in hidden], self.encoder_)
+        by_funder: dict[str, list[FundingRecord]] = {}
+        for r in profiles:
+            if r.funder_id in hidden:
+                by_funder.setdefault(r.funder_id, []).append(r)
+        offers = [funder_offer(f) for f in history.funder_ids] + [declared_offer(f, by_funder[f]) for f in sorted(hidden)]
+        return history, offers
 
     def _decision_pairs(self, records: list[FundingRecord], decisions: list[Decision]) -> Pairs | None:
         if not decisions:
@@ -458,6 +500,21 @@ def _pick_candidates(values, available, ok, truth, prior, ranker, rng):
         np.take_along_axis(available, order[..., None], axis=1),
         valid,
     )
+
+
+def _pad(part: tuple[np.ndarray, np.ndarray, np.ndarray], width: int) -> tuple[np.ndarray, ...]:
+    """Candidate slots up to ``width``, the added ones invalid."""
+    values, available, valid = part
+    extra = width - values.shape[1]
+    if not extra:
+        return part
+    wide = ((0, 0), (0, extra), (0, 0))
+    return np.pad(values, wide), np.pad(available, wide), np.pad(valid, ((0, 0), (0, extra)))
+
+
+def _family(record: FundingRecord) -> str:
+    """Sibling records: one funder, one title once digits, punctuation and the tail are dropped."""
+    return record.funder_id + "|" + re.sub(r"[\d\W]+", " ", fold(record.title))[:30]
 
 
 def _group_mrr(groups: Groups, weights: np.ndarray, min_evidence: float) -> float:

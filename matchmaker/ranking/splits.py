@@ -17,6 +17,7 @@ import numpy as np
 
 from matchmaker.ranking.documents import FundingRecord, read_records
 from matchmaker.ranking.evaluate import evaluate_records
+from matchmaker.ranking.model import _family
 from matchmaker.ranking.text import fold
 from matchmaker.vocabulary import dac_sectors
 
@@ -28,9 +29,7 @@ def by_year(records: Sequence[FundingRecord], first_test_year: int) -> Split:
     return [r for r in records if (r.year or 0) < first_test_year], [r for r in records if (r.year or 0) >= first_test_year]
 
 
-def family(record: FundingRecord) -> str:
-    """Sibling activities: same funder, same title once digits and the tail are dropped."""
-    return record.funder_id + "|" + re.sub(r"[\d\W]+", " ", fold(record.title))[:30]
+family = _family  # sibling activities: same funder, same title once digits and the tail are dropped
 
 
 def by_family(records: Sequence[FundingRecord], test_share: float = 0.2, seed: int = 0) -> Split:
