@@ -90,7 +90,6 @@ def ablations(name: str, train: list[FundingRecord], test: list[FundingRecord]) 
 
 
 def score_split(args: tuple[str, Split]) -> tuple[str, dict[str, float]]:
-    from matchmaker.ranking.baselines import BM25Profiles
     from matchmaker.ranking.evaluate import matchmaker_scores
     from matchmaker.ranking.metrics import ranks
 

@@ -24,10 +24,10 @@ from matchmaker.ranking.documents import (
     read_records,
     record_to_need,
 )
+from matchmaker.ranking.history import declared_offer
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.metrics import line, ranks, summary
 from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.history import declared_offer
 
 _BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
 

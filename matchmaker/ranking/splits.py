@@ -8,7 +8,6 @@ prints the evaluation of each.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
@@ -18,7 +17,6 @@ import numpy as np
 from matchmaker.ranking.documents import FundingRecord, read_records
 from matchmaker.ranking.evaluate import evaluate_records
 from matchmaker.ranking.model import _family
-from matchmaker.ranking.text import fold
 from matchmaker.vocabulary import dac_sectors
 
 Split = tuple[list[FundingRecord], list[FundingRecord]]
