@@ -1,7 +1,7 @@
 """``make bench``: how fast Matchmaker ranks, in process and through the HTTP endpoint.
 
 For each size it prints the ranker's own figures (fit time and memory, in-process latency
-of ranking one need against every offer, from ``matchmaker.ranking.bench``), then loads the
+of ranking one need against every offer, from ``matchmaker.evaluation.bench``), then loads the
 same synthetic offers into a fresh PostgreSQL, serves the API in a separate process and
 measures ``GET /api/v1/needs/{id}/matches`` (p50/p99) — the first view of each of many needs
 (ranked afresh, ``cold``) and a second view (the kept page, ``kept``) — beside a plain
@@ -33,10 +33,10 @@ from matchmaker.accounts.service import create_user
 from matchmaker.db.migrate import migrate
 from matchmaker.db.queries import fetch_all
 from matchmaker.db.server import ensure_database, throwaway_server, with_database
+from matchmaker.evaluation.bench import measure, synthetic_needs, synthetic_offers
 from matchmaker.needs.queries import needs_sql
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
-from matchmaker.ranking.bench import measure, synthetic_needs, synthetic_offers
 from matchmaker.ranking.queries import ranking_sql
 
 PASSWORD = "bench-password-0123"

@@ -183,11 +183,15 @@ def cmd_import_history(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from matchmaker.ranking.evaluate import evaluate
+    try:
+        from matchmaker.evaluation.evaluate import evaluate
+    except ImportError as exc:  # a service-only install
+        sys.exit(f"matchmaker: evaluate needs the evaluation tools ({exc.name} is missing): "
+                 "pip install 'matchmaker[eval]'")
 
     out = sys.stdout  # taken before the progress bars may wrap it
     with _progress() as progress:
-        evaluate(args.train, args.test, out=out, progress=progress)
+        evaluate(args.train, args.test, out=out, progress=progress, new_funders=args.new_funders)
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -282,6 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="rank funders for held-out records: our ranker beside baselines")
     evaluate.add_argument("--train", required=True)
     evaluate.add_argument("--test", required=True)
+    evaluate.add_argument("--new-funders", type=float, default=0.25, metavar="SHARE",
+                          help="share of funders whose history the new-funder protocol hides (default 0.25; 0 skips it)")
     evaluate.set_defaults(func=cmd_evaluate)
     sub.add_parser("train", help="refit the ranker from funding history and coordinators' decisions").set_defaults(
         func=cmd_train

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matchmaker.ranking import encoding
-from matchmaker.ranking import index as index_module
-from matchmaker.ranking.bench import (
+from matchmaker.evaluation.bench import (
     synthetic_needs,
     synthetic_offers,
     synthetic_records,
 )
+from matchmaker.ranking import encoding
+from matchmaker.ranking import index as index_module
 from matchmaker.ranking.encoding import (
     Row,
     SparseRows,

@@ -1,6 +1,6 @@
 """Synthetic needs, offers and records, and how fast the ranker fits and ranks at scale.
 
-``python -m matchmaker.ranking.bench --sizes 1000 10000 100000`` fits on N records, indexes
+``python -m matchmaker.evaluation.bench --sizes 1000 10000 100000`` fits on N records, indexes
 N offers and prints a table: fit time, peak memory, index build time, the latency of ranking
 one need against all offers in process (p50/p99 of the whole ``rank`` call, with its
 explanations, and of scoring and the top 20 alone), and the cost of upserting one offer. The generators are seeded

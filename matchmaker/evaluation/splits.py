@@ -2,7 +2,7 @@
 
 The bench split is one split of one data set; these variants ask whether the ranker's
 lead over BM25 survives other years, unseen sibling-activity families, missing columns and
-sectors given as text. ``python -m matchmaker.ranking.splits TRAIN.csv [TEST.csv]``
+sectors given as text. ``python -m matchmaker.evaluation.splits TRAIN.csv [TEST.csv]``
 prints the evaluation of each.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 import msgspec
 import numpy as np
 
+from matchmaker.evaluation.evaluate import evaluate_records
 from matchmaker.ranking.documents import FundingRecord, read_records
-from matchmaker.ranking.evaluate import evaluate_records
 from matchmaker.ranking.model import _family
 from matchmaker.vocabulary import dac_sectors
 

@@ -6,18 +6,21 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.evaluation.evaluate import evaluate
+from matchmaker.evaluation.metrics import summary
 from matchmaker.ranking.documents import read_records
-from matchmaker.ranking.evaluate import evaluate
-from matchmaker.ranking.metrics import summary
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "ranking" / "fixtures"
 
 
 def test_evaluate_on_a_hand_checked_fixture():
     out = io.StringIO()
     results = evaluate(FIXTURES / "evaluate_train.csv", FIXTURES / "evaluate_test.csv", out)
     lines = out.getvalue().splitlines()
-    assert [line.split()[0] for line in lines] == ["matchmaker", "popularity", "tfidf", "bm25"]
+    assert [line.split()[0] for line in lines[:4]] == ["matchmaker", "popularity", "tfidf", "bm25"]
+    # The whole picture in one run: the new-funder protocol's figures follow, ours beside BM25's.
+    assert [line.split(" MRR")[0] for line in lines[4:]] == ["matchmaker new-funder", "bm25 new-funder"]
+    assert set(results["bm25 (new funders)"]) == {"new", "all", "n_new"}
     # t3's funder has no training record: two queries. t1 goes to A everywhere; t2 (funder B,
     # in Senegal where only A funded) ranks 1 by text, 2 by popularity (B ties C at 0, behind A).
     assert results["popularity"] == {"R@1": 0.5, "R@10": 1.0, "MRR": 0.75, "NDCG@10": pytest.approx((1 + 1 / log2(3)) / 2), "n": 2}

@@ -5,7 +5,7 @@ period, very short titles with a constant description, refugee-response flows, o
 country's activities without sector codes...). Each ablation here simulates one of those
 shapes from a public set; ours and BM25 are scored on the very same ablated records.
 
-``python -m matchmaker.ranking.ablations [--only SUBSTRING ...] [--jobs 2]`` prints, for
+``python -m matchmaker.evaluation.ablations [--only SUBSTRING ...] [--jobs 2]`` prints, for
 each row, the test size, MRR of ours and of BM25, and our error as a share of BM25's
 ((1 - ours) / (1 - BM25); the goal is at most 0.75).
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from matchmaker.evaluation.splits import text_sectors, without
 from matchmaker.ranking.documents import FundingRecord, read_records, record_to_need
-from matchmaker.ranking.splits import text_sectors, without
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
 Split = tuple[list[FundingRecord], list[FundingRecord]]
@@ -90,8 +90,8 @@ def ablations(name: str, train: list[FundingRecord], test: list[FundingRecord]) 
 
 
 def score_split(args: tuple[str, Split]) -> tuple[str, dict[str, float]]:
-    from matchmaker.ranking.evaluate import matchmaker_scores
-    from matchmaker.ranking.metrics import ranks
+    from matchmaker.evaluation.evaluate import matchmaker_scores
+    from matchmaker.evaluation.metrics import ranks
 
     name, (train, test) = args
     started = time.perf_counter()
@@ -109,7 +109,7 @@ def score_split(args: tuple[str, Split]) -> tuple[str, dict[str, float]]:
 
 
 def _bm25(train):
-    from matchmaker.ranking.baselines import BM25Profiles
+    from matchmaker.evaluation.baselines import BM25Profiles
 
     model = BM25Profiles(train)
     return model.funder_ids, model.score

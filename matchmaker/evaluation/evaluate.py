@@ -16,7 +16,8 @@ from typing import TextIO
 
 import numpy as np
 
-from matchmaker.ranking.baselines import BM25Profiles, Popularity, TfidfProfiles
+from matchmaker.evaluation.baselines import BM25Profiles, Popularity, TfidfProfiles
+from matchmaker.evaluation.metrics import line, ranks, summary
 from matchmaker.ranking.documents import (
     FundingRecord,
     NeedDoc,
@@ -26,10 +27,11 @@ from matchmaker.ranking.documents import (
 )
 from matchmaker.ranking.history import declared_offer
 from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.metrics import line, ranks, summary
 from matchmaker.ranking.model import MatchRanker
 
 _BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
+#: Share of the funders the new-funder protocol hides (a quarter: enough queries to measure).
+NEW_FUNDER_SHARE = 0.25
 
 #: Called as ``progress(step, done, total)`` while evaluating.
 Progress = Callable[[str, int, int | None], None]
@@ -123,10 +125,19 @@ def _baseline(model: Popularity | TfidfProfiles | BM25Profiles) -> tuple[list[st
 
 
 def evaluate(
-    train_path: str | Path, test_path: str | Path, out: TextIO = sys.stdout, progress: Progress = lambda *_: None
+    train_path: str | Path, test_path: str | Path, out: TextIO = sys.stdout, progress: Progress = lambda *_: None,
+    new_funders: float = NEW_FUNDER_SHARE,
 ) -> dict[str, dict[str, float]]:
-    """Read two CSVs in the bench format and print one metrics line per ranker."""
-    return evaluate_records(read_records(train_path), read_records(test_path), out, progress=progress)
+    """Read two CSVs in the bench format and print one metrics line per ranker, then (unless
+    ``new_funders`` is 0) the new-funder protocol's lines, hiding that share of the funders."""
+    train, test = read_records(train_path), read_records(test_path)
+    results = evaluate_records(train, test, out, progress=progress)
+    if new_funders:
+        progress("new funders", 0, 1)
+        for name, figures in evaluate_new_funders(train, test, new_funders, out=out).items():
+            results[f"{name} (new funders)"] = figures
+        progress("new funders", 1, 1)
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -135,12 +146,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", required=True)
     parser.add_argument("--test", required=True)
-    parser.add_argument("--new-funders", type=float, default=0.0, metavar="SHARE",
-                        help="also run the new-funder protocol, hiding the history of this share of funders")
+    parser.add_argument("--new-funders", type=float, default=NEW_FUNDER_SHARE, metavar="SHARE",
+                        help="the share of funders whose history the new-funder protocol hides (0: skip it)")
     args = parser.parse_args(argv)
-    evaluate(args.train, args.test)
-    if args.new_funders:
-        evaluate_new_funders(read_records(args.train), read_records(args.test), args.new_funders)
+    evaluate(args.train, args.test, new_funders=args.new_funders)
 
 
 if __name__ == "__main__":
