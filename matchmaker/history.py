@@ -25,7 +25,7 @@ from matchmaker.ranking.queries import ranking_sql
 from matchmaker.vocabulary import countries
 
 
-class HistoryQueries(Protocol):
+class FundingRecordQueries(Protocol):
     """``sql/queries/history.sql``."""
 
     async def insert_funding_record(self, conn: Connection, rows: Iterable[dict[str, Any]], /) -> None: ...
@@ -35,7 +35,7 @@ class HistoryQueries(Protocol):
     async def history_summary(self, conn: Connection) -> Record: ...
 
 
-history_sql: HistoryQueries = load("history", HistoryQueries)
+history_sql: FundingRecordQueries = load("history", FundingRecordQueries)
 
 REQUIRED = ("record_id", "funder_id", "title")
 SHOWN = 20  # problems listed before "... and N more"

@@ -88,7 +88,7 @@ class FundingRecord(msgspec.Struct, frozen=True, kw_only=True):
     year: int | None = None
 
 
-class Decision(msgspec.Struct, frozen=True, kw_only=True):
+class DecisionRecord(msgspec.Struct, frozen=True, kw_only=True):
     """A coordinator's decision on a proposed (need, offer) pair: a training label."""
 
     need: NeedDoc

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matchmaker.ranking.blocks import OFFER_FEATURES, Evidence, offer_evidence
 from matchmaker.ranking.documents import (
-    Decision,
+    DecisionRecord,
     FundingRecord,
     NeedDoc,
     OfferDoc,
@@ -135,7 +135,7 @@ class MatchRanker(BaseEstimator):
         weights = np.array([priors[FEATURE_BLOCKS[name]] / sizes[FEATURE_BLOCKS[name]] for name in FEATURES])
         return weights / weights.sum()
 
-    def fit(self, records: Sequence[FundingRecord], decisions: Sequence[Decision] = ()) -> MatchRanker:
+    def fit(self, records: Sequence[FundingRecord], decisions: Sequence[DecisionRecord] = ()) -> MatchRanker:
         """Learn from funding records (history) and coordinators' decisions; returns self."""
         records, decisions = list(records), list(decisions)
         texts = [f"{r.title}\n{r.description}" for r in records]
@@ -228,7 +228,7 @@ class MatchRanker(BaseEstimator):
         offers = [funder_offer(f) for f in history.funder_ids] + [declared_offer(f, by_funder[f]) for f in sorted(hidden)]
         return history, offers
 
-    def _decision_pairs(self, records: list[FundingRecord], decisions: list[Decision]) -> Pairs | None:
+    def _decision_pairs(self, records: list[FundingRecord], decisions: list[DecisionRecord]) -> Pairs | None:
         if not decisions:
             return None
         history = FunderHistory(records, self.encoder_) if records else None

@@ -34,11 +34,11 @@ from matchmaker.db.queries import fetch_all
 from matchmaker.errors import NotFound
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
-from matchmaker.ranking.documents import Decision, FundingRecord, NeedDoc, OfferDoc
+from matchmaker.ranking.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.ranking.explain import RankedNeed, RankedOffer
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.ranking.model import FEATURES, MatchRanker
 from matchmaker.ranking.pages import Key, PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
@@ -82,7 +82,7 @@ def record_doc(row: asyncpg.Record) -> FundingRecord:
     )
 
 
-async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingRecord], list[Decision]]:
+async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingRecord], list[DecisionRecord]]:
     """Funding history and coordinators' decisions, as the ranker learns from them."""
     records = [record_doc(r) for r in await fetch_all(ranking_sql.ranking_records(conn))]
     rows = await fetch_all(ranking_sql.ranking_decisions(conn))
@@ -91,11 +91,11 @@ async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingReco
     needs = {d.id: d for d in map(need_doc, await fetch_all(ranking_sql.ranking_needs(conn, ids=[r["need_id"] for r in rows])))}
     offers = {d.id: d for d in map(offer_doc, await fetch_all(ranking_sql.ranking_offers(conn, ids=[r["offer_id"] for r in rows])))}
     return records, [
-        Decision(need=needs[str(r["need_id"])], offer=offers[str(r["offer_id"])], approved=r["approved"]) for r in rows
+        DecisionRecord(need=needs[str(r["need_id"])], offer=offers[str(r["offer_id"])], approved=r["approved"]) for r in rows
     ]
 
 
-def data_reference(records: list[FundingRecord], decisions: list[Decision]) -> str:
+def data_reference(records: list[FundingRecord], decisions: list[DecisionRecord]) -> str:
     """A fingerprint of what a model is fitted on: refit when it changes."""
     digest = hashlib.sha256()
     for r in records:
@@ -105,22 +105,25 @@ def data_reference(records: list[FundingRecord], decisions: list[Decision]) -> s
     return digest.hexdigest()
 
 
-def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decision]) -> MatchRanker:
-    """The model saved at ``path`` if it was fitted on this very data, else a new fit (saved
-    there). One process fits at a time; an unreadable file counts as no file."""
+def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[DecisionRecord]) -> MatchRanker:
+    """The model saved at ``path`` if it was fitted on this very data with today's feature
+    list, else a new fit (saved there). One process fits at a time; an unreadable file counts
+    as no file."""
     reference = data_reference(records, decisions)
     path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(path):
         if path.exists():
             try:
                 model, metadata = load_model(path)
-                if metadata.get("data_reference") == reference:
+                # Fitted on this data, with the features this version computes (a model of
+                # another feature list would score with weights meant for other evidence).
+                if metadata.get("data_reference") == reference and model.feature_names_ == list(FEATURES):
                     return model
             except Exception as exc:  # damaged, untrusted or from another version: refit
                 log.warning("ignoring the saved ranker at %s (%s: %s); fitting a new one", path,
                             type(exc).__name__, exc)
         model = MatchRanker().fit(records, decisions)
-        save_model(model, path, {"data_reference": reference, "records": len(records),
+        save_model(model, path, {"data_reference": reference, "features": model.feature_names_, "records": len(records),
                                  "decisions": len(decisions), "training": model.training_})
         return model
 
@@ -200,7 +203,7 @@ class RankingService:
         self._offer_pages.clear()
         self._need_pages.clear()
 
-    def _build(self, records: list[FundingRecord], decisions: list[Decision], needs: list[NeedDoc],
+    def _build(self, records: list[FundingRecord], decisions: list[DecisionRecord], needs: list[NeedDoc],
                offers: list[OfferDoc]) -> tuple[MatchRanker, FunderHistory | None, NeedIndex, OfferIndex]:
         ranker = fit_or_load(self._model_path, records, decisions)
         history = FunderHistory(records, ranker.encoder_) if records else None

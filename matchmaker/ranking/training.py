@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 from sklearn.metrics import roc_auc_score
 
-from matchmaker.ranking.documents import Decision, FundingRecord
+from matchmaker.ranking.documents import DecisionRecord, FundingRecord
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import OfferIndex
 from matchmaker.ranking.learning import combine
@@ -27,7 +27,7 @@ from matchmaker.ranking.service import data_reference, load_training_data
 log = logging.getLogger(__name__)
 
 
-def decision_auc(model: MatchRanker, records: list[FundingRecord], decisions: list[Decision]) -> float | None:
+def decision_auc(model: MatchRanker, records: list[FundingRecord], decisions: list[DecisionRecord]) -> float | None:
     """ROC AUC of the model's scores for approved (1) against rejected (0) pairs; eligibility ignored,
     since an approval itself may have used up the offer."""
     labels = [d.approved for d in decisions]

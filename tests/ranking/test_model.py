@@ -5,7 +5,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from support import TODAY, fitted, history, need, offer, record
 
-from matchmaker.ranking.documents import Decision
+from matchmaker.ranking.documents import DecisionRecord
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import combine
 from matchmaker.ranking.model import MatchRanker
@@ -61,7 +61,7 @@ def test_two_fits_give_identical_weights_and_scores():
 def test_fit_learns_from_coordinator_decisions():
     shared = offer("s", gcm_objectives=(11,), title="")
     other = offer("o", gcm_objectives=(3,), title="")
-    decisions = [Decision(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o, approved=o is shared)
+    decisions = [DecisionRecord(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o, approved=o is shared)
                  for i in range(20) for o in (shared, other)]
     plain = MatchRanker().fit([])
     taught = MatchRanker().fit([], decisions)

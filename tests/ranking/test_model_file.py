@@ -71,3 +71,18 @@ def test_processes_starting_together_fit_one_model_between_them(tmp_path):
     assert [p.returncode for p in processes] == [0, 0, 0], [err for _, err in outputs]
     assert len({out for out, _ in outputs}) == 1
     assert load_model(path)[1]["records"] == len(history())
+
+
+def test_a_model_of_another_feature_list_is_refitted_not_used(tmp_path):
+    # A model saved by a version that computed other features, on this very data.
+    path = tmp_path / "ranker.skops"
+    model = fit_or_load(path, history(), [])
+    older = fitted()
+    older.feature_names_ = older.feature_names_[:-1]
+    older.weights_ = older.weights_[:-1] / older.weights_[:-1].sum()
+    save_model(older, path, load_model(path)[1])
+    refitted = fit_or_load(path, history(), [])
+    assert refitted.feature_names_ == model.feature_names_
+    assert np.array_equal(refitted.weights_, model.weights_)
+    assert load_model(path)[0].feature_names_ == model.feature_names_  # the file is replaced
+    assert load_model(path)[1]["features"] == model.feature_names_
