@@ -40,8 +40,10 @@ loadtest: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m matchmaker.loadtest
 
+# Every public set beside the project (../shared/bench/*/train.csv and test.csv).
 evaluate: install
-	$(BIN)/matchmaker evaluate --train ../shared/bench/iati/train.csv --test ../shared/bench/iati/test.csv
+	for set in ../shared/bench/*/; do echo "== $$set"; \
+		$(BIN)/matchmaker evaluate --train $$set/train.csv --test $$set/test.csv || exit 1; done
 
 clean:
 	rm -rf $(VENV) .matchmaker .pytest_cache
