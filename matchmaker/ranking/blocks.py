@@ -51,19 +51,42 @@ def _sizes(rows: SparseRows) -> np.ndarray:
     return np.diff(rows.rows.indptr).astype(np.float32)
 
 
-def set_cosine(needs: SparseRows, offers: SparseRows) -> Evidence:
-    """|N ∩ O| / √(|N|·|O|): rewards shared items without letting a catch-all offer win."""
-    a, b = _sizes(needs)[:, None], _sizes(offers)[None, :]
+# The arithmetic of each feature, written once. Both ways of scoring call these: the matrix
+# of many needs against many offers here, and one need against a big index in ``scan``,
+# whose lookup tables are these same functions over every possible input.
+
+
+def count_cosine(shared: Any, a: Any, b: Any) -> Any:
+    """|N ∩ O| / √(|N|·|O|) from the counts (0 when a set is empty): rewards shared items
+    without letting a catch-all offer win."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.nan_to_num(cross(needs, offers) / np.sqrt(a * b))
-    return Evidence(values, (a > 0) & (b > 0))
+        return np.nan_to_num(shared / np.sqrt(a * b))
+
+
+def resource_share(a: Any, b: Any) -> Any:
+    """Share of the need's resource types (bit mask ``a``) that the offer (``b``) provides."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(_POPCOUNT[a & b] / _POPCOUNT[a])
+
+
+def cover(cap: Any, need: Any) -> Any:
+    """Share of the need's remaining amount one grant could cover, in [0, 1] (0 when unknown)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.clip(cap / need, 0, 1)  # an infinite ratio clips to 1, as a whole cover
+    np.copyto(values, 0.0, where=np.isnan(values))
+    return values
+
+
+def set_cosine(needs: SparseRows, offers: SparseRows) -> Evidence:
+    a, b = _sizes(needs)[:, None], _sizes(offers)[None, :]
+    return Evidence(count_cosine(cross(needs, offers), a, b), (a > 0) & (b > 0))
 
 
 def mask_cosine(needs: np.ndarray, offers: np.ndarray) -> Evidence:
     """``set_cosine`` for sets held as bit masks."""
     a, b = np.bitwise_count(needs)[:, None], np.bitwise_count(offers)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):  # sizes are uint8: their product in float32
-        values = np.nan_to_num(np.bitwise_count(needs[:, None] & offers[None, :]) / np.sqrt(a * b.astype(np.float32)))
+    # sizes are uint8: their product in float32
+    values = count_cosine(np.bitwise_count(needs[:, None] & offers[None, :]), a, b.astype(np.float32))
     return Evidence(values.astype(np.float32), (a > 0) & (b > 0))
 
 
@@ -84,18 +107,14 @@ def geography(needs: EncodedNeeds, offers: EncodedOffers) -> Evidence:
 def resources(needs: EncodedNeeds, offers: EncodedOffers) -> Evidence:
     """Share of the need's resource types that the offer provides."""
     a, b = needs.resources[:, None], offers.resources[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.nan_to_num(_POPCOUNT[a & b] / _POPCOUNT[a])
-    return Evidence(values, (a > 0) & (b > 0))
+    return Evidence(resource_share(a, b), (a > 0) & (b > 0))
 
 
 def amount(needs: EncodedNeeds, offers: EncodedOffers) -> Evidence:
     """Share of the need's remaining amount that one grant could cover (max ticket, budget)."""
     cap = np.fmin(offers.remaining, offers.max)[None, :]
     need = needs.amount[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.clip(np.nan_to_num(cap / need, nan=0.0, posinf=1.0), 0, 1)
-    return Evidence(values, ~np.isnan(need) & ~np.isnan(cap))
+    return Evidence(cover(cap, need), ~np.isnan(need) & ~np.isnan(cap))
 
 
 def offer_evidence(needs: EncodedNeeds, offers: EncodedOffers) -> dict[str, Evidence]:

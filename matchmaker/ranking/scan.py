@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.ranking.blocks import _POPCOUNT, AREA_SCORES, GLOBAL_SCORE, Evidence
+from matchmaker.ranking.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
 from matchmaker.ranking.documents import NeedDoc
 from matchmaker.ranking.encoding import (
     AREAS,
@@ -206,16 +206,12 @@ class Scan:
                 out[name] = Evidence(_set_cosines(a).take(at), (a > 0) & (b > 0))
             else:
                 b = getattr(columns, f"{name}_size")[rows]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out[name] = Evidence(np.nan_to_num(shared.astype(np.float32) / np.sqrt(a * b)), (a > 0) & (b > 0))
+                out[name] = Evidence(count_cosine(shared.astype(np.float32), a, b), (a > 0) & (b > 0))
         out["geography"] = Evidence(self.geography, np.True_)
         a, b = needs.resources, columns.resources[rows]
         out["resources"] = Evidence(_resource_shares(a)[b], (a > 0) & (b > 0))
         cap, need = columns.cap[rows], needs.amount
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.clip(cap / need, 0, 1)  # clip(nan_to_num(x, nan=0, posinf=1), 0, 1): ±inf clip alike
-        np.copyto(values, 0.0, where=np.isnan(values))
-        out["amount"] = Evidence(values, ~np.isnan(need) & ~np.isnan(cap))
+        out["amount"] = Evidence(cover(cap, need), ~np.isnan(need) & ~np.isnan(cap))
         return out
 
     def history(self) -> tuple[dict[str, Evidence], np.ndarray, np.ndarray] | None:
@@ -240,12 +236,11 @@ def _mask_cosines(a: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=65)
 def _mask_table(members: int) -> np.ndarray:
     """``mask_cosine`` of a need whose set has ``members`` members, for every (shared, offer
-    size) pair of a 64-bit mask, flattened: the same arithmetic on the same dtypes, done once."""
+    size) pair of a 64-bit mask, flattened: the same kernel on the same dtypes, done once."""
     a = np.array([members], dtype=np.uint8)
     shared = np.arange(65, dtype=np.uint8)[:, None]
     b = np.arange(65, dtype=np.uint8)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num(shared / np.sqrt(a * b.astype(np.float32))).astype(np.float32).ravel()
+    return count_cosine(shared, a, b.astype(np.float32)).astype(np.float32).ravel()
 
 
 def _set_cosines(a: np.ndarray) -> np.ndarray:
@@ -259,8 +254,7 @@ def _set_table(tokens: int) -> np.ndarray:
     a = np.array([tokens], dtype=np.float32)
     shared = np.arange(tokens + 1, dtype=np.float32)[:, None]
     b = np.arange(256, dtype=np.float32)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num(shared / np.sqrt(a * b)).ravel()
+    return count_cosine(shared, a, b).ravel()
 
 
 def _resource_shares(a: np.ndarray) -> np.ndarray:
@@ -269,11 +263,8 @@ def _resource_shares(a: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=256)
 def _resource_table(mask: int) -> np.ndarray:
-    """``blocks.resources`` values of a need's resource mask for every offer mask."""
-    a = np.array([mask], dtype=np.uint8)
-    b = np.arange(256, dtype=np.uint8)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num(_POPCOUNT[a & b] / _POPCOUNT[a])
+    """``resource_share`` of a need's resource mask for every offer mask."""
+    return resource_share(np.array([mask], dtype=np.uint8), np.arange(256, dtype=np.uint8))
 
 
 def _smallest(index: OfferIndex, column: str) -> float:

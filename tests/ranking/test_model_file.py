@@ -1,6 +1,7 @@
 """The saved ranker survives crashes: written atomically, fitted by one process at a time,
 and a damaged file is refitted rather than fatal."""
 
+import copy
 import os
 import signal
 import subprocess
@@ -77,7 +78,7 @@ def test_a_model_of_another_feature_list_is_refitted_not_used(tmp_path):
     # A model saved by a version that computed other features, on this very data.
     path = tmp_path / "ranker.skops"
     model = fit_or_load(path, history(), [])
-    older = fitted()
+    older = copy.deepcopy(fitted())  # (the shared fitted model stays as it is)
     older.feature_names_ = older.feature_names_[:-1]
     older.weights_ = older.weights_[:-1] / older.weights_[:-1].sum()
     save_model(older, path, load_model(path)[1])
