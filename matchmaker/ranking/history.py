@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -146,6 +146,13 @@ class OneQuery(NamedTuple):
     attributes: dict[str, tuple[list[int], np.float32]]
     has: dict[str, np.ndarray]
     tokens: dict[str, list[str]]
+
+
+def _bm25_share(scores: Any, bm25_max: np.ndarray) -> Any:
+    """BM25 of the needs (rows) over funders' profiles, as a share of the most each need's
+    terms could score: in [0, 1], 0 for a need without terms."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(scores / bm25_max[:, None])
 
 
 class FunderHistory:
@@ -289,18 +296,21 @@ class FunderHistory:
         return out
 
     def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            bm25 = np.nan_to_num(self._one(query.terms, self.profiles, funders)[None, :] / query.bm25_max[:, None])
+        bm25 = _bm25_share(self._one(query.terms, self.profiles, funders)[None, :], query.bm25_max)
         has_text = (query.bm25_max > 0)[:, None]
-        if funders is None:
-            closest = np.maximum.reduceat(self._one(query.text, self.records_text, None)[None, :], self.starts, axis=1)
-        else:
-            ends = np.append(self.starts[1:], len(self.titles))
-            lengths = ends[funders] - self.starts[funders]
-            rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-            starts = np.cumsum(np.concatenate([[0], lengths[:-1]]))
-            closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
+        rows, starts = self._records_of(funders)
+        closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
         return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
+
+    def _records_of(self, funders: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
+        """(rows of the funders' past records, in funder order — ``None``: all of them — and
+        where each funder's rows start among them)."""
+        if funders is None:
+            return None, self.starts
+        ends = np.append(self.starts[1:], len(self.titles))
+        lengths = ends[funders] - self.starts[funders]
+        rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return rows, np.cumsum(np.concatenate([[0], lengths[:-1]]))
 
     @staticmethod
     def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
@@ -314,8 +324,7 @@ class FunderHistory:
     def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
         """History features for every (need, funder) pair; ``funders`` restricts the columns."""
         profiles = self.profiles if funders is None else self.profiles.take(funders)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            bm25 = np.nan_to_num(cross(queries.terms, profiles) / queries.bm25_max[:, None])
+        bm25 = _bm25_share(cross(queries.terms, profiles), queries.bm25_max)
         has_text = queries.bm25_max > 0
         out = {
             "h_text": Evidence(bm25, has_text[:, None]),
@@ -331,13 +340,8 @@ class FunderHistory:
 
     def _most_similar(self, text: SparseRows, funders: np.ndarray | None) -> np.ndarray:
         """Each need's best cosine to a single past record of each funder."""
-        if funders is None:
-            records, starts = self.records_text, self.starts
-        else:
-            ends = np.append(self.starts[1:], len(self.titles))
-            spans = [np.arange(self.starts[f], ends[f]) for f in funders]
-            records = self.records_text.take(np.concatenate(spans))
-            starts = np.cumsum([0] + [len(s) for s in spans[:-1]])
+        rows, starts = self._records_of(funders)
+        records = self.records_text if rows is None else self.records_text.take(rows)
         step = max(1, _CHUNK // max(records.n, 1))
         parts = [
             np.maximum.reduceat(cross(SparseRows(text.rows[i : i + step]), records), starts, axis=1)
