@@ -29,7 +29,7 @@ from matchmaker.ranking.documents import (
     record_to_need,
 )
 from matchmaker.ranking.eligibility import eligible
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers
 from matchmaker.ranking.explain import (
     BLOCKS,
     RankedNeed,
@@ -150,9 +150,9 @@ class MatchRanker(BaseEstimator):
     def fit(self, records: Sequence[FundingRecord], decisions: Sequence[Decision] = ()) -> MatchRanker:
         """Learn from funding records (history) and coordinators' decisions; returns self."""
         records, decisions = list(records), list(decisions)
-        texts = [f"{r.title}\n{r.description}" for r in records]
-        texts += [doc_text(doc) for d in decisions for doc in (d.need, d.offer)]
-        self.encoder_ = TextEncoder(self.n_features).fit(texts)
+        # Decisions reach the model through the bounded move of the weights alone: their texts
+        # in the IDF would shift the text evidence, and so the history-fitted weights, unbounded.
+        self.encoder_ = TextEncoder(self.n_features).fit(f"{r.title}\n{r.description}" for r in records)
         self.feature_names_ = list(FEATURES)
         self.feature_blocks_ = dict(FEATURE_BLOCKS)
         prior = self.prior_weights()

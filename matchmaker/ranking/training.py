@@ -223,7 +223,9 @@ def format_report(report: TrainingReport) -> list[str]:
             f"{_verdict(auc.change)}")
     else:
         lines.append(f"held-out decisions: too few to tell ({r.decisions} decisions)")
-    if (mrr := r.history_mrr) is not None:
+    if (mrr := r.history_mrr) is not None and not r.learned:
+        lines.append(f"history MRR ({mrr.n} recent records, the ones the weights were fitted to): {mrr.before:.3f}")
+    elif mrr is not None:
         lines.append(f"history MRR ({mrr.n} recent records, the ones the weights were fitted to): "
                      f"{mrr.before:.3f} → {mrr.after:.3f}, change {_ci(mrr.change, '+')}")
     return lines

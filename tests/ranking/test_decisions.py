@@ -23,7 +23,8 @@ def test_new_parameters_are_stored_only():
 def test_six_decisions_change_nothing():
     model = fit(6)
     assert np.array_equal(model.weights_, model.history_weights_)
-    assert np.allclose(model.weights_, fitted().weights_, atol=1e-3)  # the same as without decisions
+    assert np.array_equal(model.weights_, fitted().weights_)  # exactly as without decisions
+    assert np.array_equal(model.encoder_.idf_, fitted().encoder_.idf_)
     assert "shrinkage" not in model.training_
 
 
@@ -38,6 +39,7 @@ def test_consistent_decisions_move_weights_their_way_within_the_bound():
     moved = change(model)
     assert moved["thematic"] > 0.01 and moved["resources_amount"] < -0.01  # the objective, not the resource types
     assert max(abs(v) for v in moved.values()) <= model.max_block_step
+    assert np.array_equal(model.history_weights_, fitted().weights_)  # the bound holds against no decisions at all
     gcm = model.feature_names_.index("gcm")
     assert model.weights_[gcm] > model.history_weights_[gcm]
     tight = fit(200, max_block_step=0.01)
