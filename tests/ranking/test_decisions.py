@@ -1,6 +1,10 @@
 """Learning from coordinators' decisions: a minimum sample, shrinkage towards the history-fitted
 weights, a bound per block, determinism."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -57,3 +61,13 @@ def test_a_smaller_sample_or_a_stronger_prior_moves_less():
 def test_the_same_decisions_give_the_same_weights():
     a, b = (MatchRanker(max_queries=200).fit(history(), decisions(100)) for _ in range(2))
     assert np.array_equal(a.weights_, b.weights_) and a.training_ == b.training_
+
+
+def test_the_same_data_give_the_same_weights_in_any_process():
+    # String hashing differs between processes: nothing fitted may depend on set order.
+    script = ("from matchmaker.ranking.documents import read_records; from matchmaker.ranking.model import MatchRanker; "
+              "from matchmaker.settings import PROJECT_ROOT; "
+              "print(MatchRanker(max_queries=200).fit(read_records(PROJECT_ROOT / 'seed' / 'history.csv')).weights_.tolist())")
+    runs = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+                           capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    assert len(runs) == 1
