@@ -1,4 +1,4 @@
-"""Learning from decisions: ``matchmaker train`` refits from history and approvals, and workers reload it live."""
+"""Learning from decisions: ``matchmaker train`` refits from history and approvals, reports, and workers reload it live."""
 
 import asyncio
 from pathlib import Path
@@ -25,11 +25,12 @@ async def test_train_uses_decisions_and_running_workers_reload(app, api, db, set
     path = Path(settings.data_dir) / MODEL_FILE
     before = app.state.ranking.ranker
     report = await train(db, path)
-    assert "2 decisions (1 approved)" in report
-    after_line = next(line for line in report.splitlines() if line.startswith("after"))
-    assert "decisions AUC 1.000" in after_line  # the approved pair outscores the rejected one
+    assert "2 decisions (1 approved, 1 rejected)" in report
+    assert "too few to learn from" in report and "held-out decisions: too few to tell" in report
     model, metadata = load_model(path)
     assert metadata["decisions"] == 2 and model.training_["decisions"] == 2
+    assert metadata["report"]["decisions"] == 2 and not metadata["report"]["learned"]
+    assert model.weights_.tolist() == model.history_weights_.tolist()  # two decisions move nothing
     for _ in range(40):  # the notification reaches the worker, which reloads the model
         if app.state.ranking.ranker is not before:
             break

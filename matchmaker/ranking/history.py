@@ -111,7 +111,7 @@ def declared_offer(funder_id: str, records: Sequence[FundingRecord], words: int 
     countries = Counter(c for r in records for c in r.countries)
     main_sectors = [s for s, k in sectors.most_common(5) if k / n >= 0.05]
     main_countries = [c for c, k in countries.most_common(30) if k / n >= 0.02]
-    counts = Counter(w for r in records for w in set(_WORDS.findall(fold(f"{r.title} {r.description}"))) if _content(w))
+    counts = Counter(w for r in records for w in sorted(set(_WORDS.findall(fold(f"{r.title} {r.description}")))) if _content(w))
     keywords = [w for w, _ in counts.most_common(words)]
     amounts = [r.amount_usd for r in records if r.amount_usd]
     return OfferDoc(

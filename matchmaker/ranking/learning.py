@@ -15,6 +15,12 @@ The weights are the softmax of free parameters, fitted deterministically (L-BFGS
   on the score;
 with a Dirichlet-like prior (KL to prior weights) that keeps evidence the data cannot see
 (e.g. offer text when training on history alone) at its prior share.
+
+Decisions are few, noisy and arrive one by one, so ``fit_to_decisions`` only moves weights
+already fitted (to history) and does so cautiously: the decisions' log-loss is mixed with
+KL(current‖w) in the proportions n : n0, so that the current weights count as n0 decisions
+and the pull towards them fades as decisions accumulate, and the move is then scaled down
+until no block's weight has moved by more than a bound.
 """
 
 from __future__ import annotations
@@ -131,3 +137,33 @@ def fit_weights(
         result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500})
     weights = softmax(result.x[:d])
     return weights, {"loss": float(result.fun), "iterations": int(result.nit), "temperature": float(np.exp(result.x[d]))}
+
+
+class DecisionFit(NamedTuple):
+    """Weights moved by decisions: ``shrinkage`` = n0/(n0+n), the share of the objective that
+    pulls towards the current weights; ``kept``, the share of the fitted move within the bound."""
+
+    weights: np.ndarray
+    shrinkage: float
+    kept: float
+
+
+def fit_to_decisions(
+    current: np.ndarray,
+    pairs: Pairs,
+    blocks: np.ndarray,
+    prior_decisions: float,
+    max_block_step: float,
+    min_evidence: float,
+) -> DecisionFit:
+    """Weights minimising (n·log-loss + n0·KL(current‖w)) / (n + n0) over the pairs, then
+    moved back along the line to ``current`` until every block (``blocks``: features ×
+    blocks, 0/1) has moved by at most ``max_block_step``."""
+    current = np.asarray(current, dtype=np.float64)
+    n = len(pairs.labels)
+    shrinkage = prior_decisions / (prior_decisions + n)
+    weights, _ = fit_weights(current, None, pairs, shrinkage / (1 - shrinkage), min_evidence)
+    moved = np.abs((weights - current) @ blocks).max()
+    kept = 1.0 if moved <= max_block_step else max_block_step / moved
+    # A point between two points of the simplex is on it: still non-negative, still sums to one.
+    return DecisionFit(current + kept * (weights - current), shrinkage, kept)

@@ -2,8 +2,8 @@
 
 ``MatchRanker.fit`` learns the text weighting (IDF) and how the evidence features combine
 (see ``learning``) from funding history — each recent record is a need whose real funder
-must beat all others, with profiles from the earlier records — and from coordinators'
-decisions. ``rank`` orders the eligible offers of an ``OfferIndex`` for a need;
+must beat all others, with profiles from the earlier records — and then, once there are
+enough of them, from coordinators' decisions, which only nudge the history-fitted weights. ``rank`` orders the eligible offers of an ``OfferIndex`` for a need;
 ``rank_needs`` orders the needs of a ``NeedIndex`` for an offer, with the same features.
 """
 
@@ -29,7 +29,7 @@ from matchmaker.ranking.documents import (
     record_to_need,
 )
 from matchmaker.ranking.eligibility import eligible
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers
 from matchmaker.ranking.explain import (
     BLOCKS,
     RankedNeed,
@@ -41,7 +41,7 @@ from matchmaker.ranking.explain import (
 )
 from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, declared_offer
 from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
+from matchmaker.ranking.learning import DecisionFit, Groups, Pairs, combine, fit_to_decisions, fit_weights
 from matchmaker.ranking.scan import OneNeed, Scan, partial
 from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold
 
@@ -103,6 +103,12 @@ class MatchRanker(BaseEstimator):
         offer (``history.declared_offer``), so that declared evidence is weighed against history.
     n_features: size of the hashed text space.
     random_state: seed of the subsampling.
+    min_decisions: fewest coordinators' decisions, approvals and rejections both among them,
+        that may move the weights; with fewer, the history-fitted weights stand.
+    prior_decisions: how many decisions the history-fitted weights count as (n0): decisions
+        pull the weights away from them in proportion n / (n + n0).
+    max_block_step: most that one block's weight may move away from the history-fitted
+        weights because of decisions.
     """
 
     def __init__(
@@ -116,6 +122,9 @@ class MatchRanker(BaseEstimator):
         new_funder_share: float = 0.1,
         n_features: int = 2**20,
         random_state: int = 0,
+        min_decisions: int = 30,
+        prior_decisions: float = 100.0,
+        max_block_step: float = 0.1,
     ) -> None:
         self.block_priors = block_priors
         self.regularization = regularization
@@ -126,6 +135,9 @@ class MatchRanker(BaseEstimator):
         self.new_funder_share = new_funder_share
         self.n_features = n_features
         self.random_state = random_state
+        self.min_decisions = min_decisions
+        self.prior_decisions = prior_decisions
+        self.max_block_step = max_block_step
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -138,21 +150,44 @@ class MatchRanker(BaseEstimator):
     def fit(self, records: Sequence[FundingRecord], decisions: Sequence[DecisionRecord] = ()) -> MatchRanker:
         """Learn from funding records (history) and coordinators' decisions; returns self."""
         records, decisions = list(records), list(decisions)
-        texts = [f"{r.title}\n{r.description}" for r in records]
-        texts += [doc_text(doc) for d in decisions for doc in (d.need, d.offer)]
-        self.encoder_ = TextEncoder(self.n_features).fit(texts)
+        # Decisions reach the model through the bounded move of the weights alone: their texts
+        # in the IDF would shift the text evidence, and so the history-fitted weights, unbounded.
+        self.encoder_ = TextEncoder(self.n_features).fit(f"{r.title}\n{r.description}" for r in records)
         self.feature_names_ = list(FEATURES)
         self.feature_blocks_ = dict(FEATURE_BLOCKS)
         prior = self.prior_weights()
         groups = self._history_groups(records)
-        pairs = self._decision_pairs(records, decisions)
-        self.weights_, info = fit_weights(prior, groups, pairs, self.regularization, self.min_evidence)
-        self.training_ = {"records": len(records), "decisions": len(decisions), **info}
+        self.history_weights_, info = fit_weights(prior, groups, None, self.regularization, self.min_evidence)
+        approved = sum(d.approved for d in decisions)
+        self.training_ = {"records": len(records), "decisions": len(decisions), "approved": approved,
+                          "rejected": len(decisions) - approved, "queries": 0, **info}
+        self.weights_ = self.history_weights_
+        if self.enough_decisions([d.approved for d in decisions]):
+            moved = self.fit_decisions(self.decision_pairs(records, decisions))
+            self.weights_ = moved.weights
+            self.training_.update(shrinkage=moved.shrinkage, kept=moved.kept)
         if groups is not None:
             self.training_["queries"] = len(groups.values)
-            self.training_["mrr_prior"] = _group_mrr(groups, prior, self.min_evidence)
-            self.training_["mrr_fitted"] = _group_mrr(groups, self.weights_, self.min_evidence)
+            self.training_["mrr_prior"] = float(_reciprocal_ranks(groups, prior, self.min_evidence).mean())
+            history_rr = _reciprocal_ranks(groups, self.history_weights_, self.min_evidence)
+            fitted_rr = _reciprocal_ranks(groups, self.weights_, self.min_evidence)
+            self.training_["mrr_history"] = float(history_rr.mean())
+            self.training_["mrr_fitted"] = float(fitted_rr.mean())
+            # The paired change's standard error, for the report: the groups are not kept.
+            self.training_["mrr_change_se"] = float(np.std(fitted_rr - history_rr) / np.sqrt(len(fitted_rr)))
         return self
+
+    def enough_decisions(self, approved: Sequence[bool]) -> bool:
+        """Whether these decisions are enough to move the weights: ``min_decisions`` of them,
+        with both outcomes (a single outcome says nothing about what to prefer)."""
+        return len(approved) >= self.min_decisions and 0 < sum(approved) < len(approved)
+
+    def fit_decisions(self, pairs: Pairs) -> DecisionFit:
+        """The history-fitted weights moved by labelled pairs (``decision_pairs``), cautiously
+        (see ``learning.fit_to_decisions``); whether there are enough is the caller's call."""
+        check_is_fitted(self)
+        return fit_to_decisions(self.history_weights_, pairs, self._in_block(), self.prior_decisions, self.max_block_step,
+                                self.min_evidence)
 
     def _split(self, records: list[FundingRecord]) -> list[tuple[list[FundingRecord], list[FundingRecord]]]:
         """Folds of (profiles, queries): the latest records are the queries, in two halves of
@@ -228,9 +263,13 @@ class MatchRanker(BaseEstimator):
         offers = [funder_offer(f) for f in history.funder_ids] + [declared_offer(f, by_funder[f]) for f in sorted(hidden)]
         return history, offers
 
-    def _decision_pairs(self, records: list[FundingRecord], decisions: list[DecisionRecord]) -> Pairs | None:
+    def decision_pairs(self, records: Sequence[FundingRecord], decisions: Sequence[DecisionRecord]) -> Pairs:
+        """The decided pairs' evidence, eligibility ignored (an approval itself may have used up
+        the offer), and their labels: approved 1, rejected 0."""
+        check_is_fitted(self)
         if not decisions:
-            return None
+            d = len(self.feature_names_)
+            return Pairs(np.zeros((0, d), np.float32), np.zeros((0, d), np.float32), np.zeros(0))
         history = FunderHistory(records, self.encoder_) if records else None
         rows = [self.evidence([d.need], OfferIndex([d.offer], history, self.encoder_))[:2] for d in decisions]
         values = np.concatenate([v[0] for v, _ in rows])
@@ -420,18 +459,21 @@ class MatchRanker(BaseEstimator):
         den = np.maximum(available.astype(np.float64) @ weights, self.min_evidence)
         shares = weights * values * available / den[:, None]
         names = self.feature_names_
-        in_block = np.array([[self.feature_blocks_[n] == b for b in BLOCKS] for n in names], dtype=np.float64)
+        in_block = self._in_block()
         history = [k for k, n in enumerate(names) if self.feature_blocks_[n] == "history"]
         history_names = [names[k] for k in history]
         return (shares @ in_block).tolist(), [list(zip(history_names, row)) for row in shares[:, history].tolist()]
 
-    def block_weights(self) -> dict[str, float]:
-        """Learned weight of each block (the sum of its features' weights)."""
+    def _in_block(self) -> np.ndarray:
+        """(features, blocks) 0/1: which block, in ``BLOCKS`` order, each feature belongs to."""
+        return np.array([[self.feature_blocks_[n] == b for b in BLOCKS] for n in self.feature_names_], dtype=np.float64)
+
+    def block_weights(self, weights: np.ndarray | None = None) -> dict[str, float]:
+        """Weight of each block (the sum of its features' weights), of the learned weights or
+        of ``weights`` (by feature)."""
         check_is_fitted(self)
-        out = {block: 0.0 for block in BLOCKS}
-        for name, weight in zip(self.feature_names_, self.weights_):
-            out[self.feature_blocks_[name]] += float(weight)
-        return out
+        summed = (self.weights_ if weights is None else weights) @ self._in_block()
+        return dict(zip(BLOCKS, summed.tolist()))
 
 
 def _evidence(
@@ -517,7 +559,7 @@ def _family(record: FundingRecord) -> str:
     return record.funder_id + "|" + re.sub(r"[\d\W]+", " ", fold(record.title))[:30]
 
 
-def _group_mrr(groups: Groups, weights: np.ndarray, min_evidence: float) -> float:
+def _reciprocal_ranks(groups: Groups, weights: np.ndarray, min_evidence: float) -> np.ndarray:
+    """1 / the true funder's rank in each group."""
     scores = np.where(groups.valid, combine(groups.values, groups.available, weights, min_evidence), -np.inf)
-    ranks = 1 + np.sum(scores[:, 1:] > scores[:, :1], axis=1)
-    return float(np.mean(1 / ranks))
+    return 1 / (1 + np.sum(scores[:, 1:] > scores[:, :1], axis=1))

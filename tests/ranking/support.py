@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from matchmaker.ranking.documents import FundingRecord, NeedDoc, OfferDoc
+from matchmaker.ranking.documents import Decision, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.ranking.model import MatchRanker
 
 TODAY = date(2025, 6, 1)
@@ -36,6 +36,25 @@ def history() -> list[FundingRecord]:
     water = [record(i, "water-fund", "VNM", "14030", f"Rural water supply and sanitation {i}", 2015 + i % 5, 1e6)
              for i in range(12)]
     return border + water
+
+
+def decisions(n: int) -> list[Decision]:
+    """Coordinators who approve offers on the need's GCM objective whatever their resource
+    types, and reject the others (one decision in seven goes the other way)."""
+    out = []
+    for i in range(n):
+        on_theme, resources_fit = i % 2, (i // 2) % 2
+        o = offer(f"o{i}", gcm_objectives=(11,) if on_theme else (3,),
+                  resource_types=("financial",) if resources_fit else ("equipment",))
+        out.append(Decision(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o,
+                            approved=bool(on_theme) != (i % 7 == 0)))
+    return out
+
+
+@lru_cache(maxsize=16)
+def fitted_on_decisions(n: int, **params) -> MatchRanker:
+    """A ranker fitted on the small history and ``decisions(n)``, once per arguments (tests must not change it)."""
+    return MatchRanker(max_queries=200, **params).fit(history(), decisions(n))
 
 
 @lru_cache(maxsize=1)

@@ -1,11 +1,10 @@
-"""The estimator: conventions, explanations, determinism, learning from decisions, both directions."""
+"""The estimator: conventions, explanations, determinism, both directions."""
 
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 from support import TODAY, fitted, history, need, offer, record
 
-from matchmaker.ranking.documents import DecisionRecord
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import combine
 from matchmaker.ranking.model import MatchRanker
@@ -56,18 +55,6 @@ def test_two_fits_give_identical_weights_and_scores():
     assert np.array_equal(a.weights_, b.weights_)
     index_a, index_b = OfferIndex.build(OFFERS, history(), a), OfferIndex.build(OFFERS, history(), b)
     assert np.array_equal(a.score([need()], index_a, TODAY), b.score([need()], index_b, TODAY))
-
-
-def test_fit_learns_from_coordinator_decisions():
-    shared = offer("s", gcm_objectives=(11,), title="")
-    other = offer("o", gcm_objectives=(3,), title="")
-    decisions = [DecisionRecord(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o, approved=o is shared)
-                 for i in range(20) for o in (shared, other)]
-    plain = MatchRanker().fit([])
-    taught = MatchRanker().fit([], decisions)
-    gcm = plain.feature_names_.index("gcm")
-    assert taught.weights_[gcm] > plain.weights_[gcm]
-    assert taught.training_["decisions"] == 40
 
 
 def test_rank_needs_reuses_the_same_blocks():
