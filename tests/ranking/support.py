@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from matchmaker.ranking.documents import Decision, FundingRecord, NeedDoc, OfferDoc
+from matchmaker.ranking.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.ranking.model import MatchRanker
 
 TODAY = date(2025, 6, 1)
@@ -38,7 +38,7 @@ def history() -> list[FundingRecord]:
     return border + water
 
 
-def decisions(n: int) -> list[Decision]:
+def decisions(n: int) -> list[DecisionRecord]:
     """Coordinators who approve offers on the need's GCM objective whatever their resource
     types, and reject the others (one decision in seven goes the other way)."""
     out = []
@@ -46,7 +46,7 @@ def decisions(n: int) -> list[Decision]:
         on_theme, resources_fit = i % 2, (i // 2) % 2
         o = offer(f"o{i}", gcm_objectives=(11,) if on_theme else (3,),
                   resource_types=("financial",) if resources_fit else ("equipment",))
-        out.append(Decision(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o,
+        out.append(DecisionRecord(need=need(id=f"d{i}", gcm_objectives=(11,), title=""), offer=o,
                             approved=bool(on_theme) != (i % 7 == 0)))
     return out
 
