@@ -38,6 +38,8 @@ from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.ranking.bench import measure, synthetic_needs, synthetic_offers
 from matchmaker.ranking.queries import ranking_sql
+from matchmaker.search.concepts import document_concepts
+from matchmaker.search.index import refresh_concepts
 
 PASSWORD = "bench-password-0123"
 _REGIONS = {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -82,10 +84,12 @@ async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], li
                 None, None, None,
             ))
         await conn.copy_records_to_table("offers", records=rows, columns=OFFER_COLUMNS)
+        await refresh_concepts(conn)  # what the service writes with each offer, for the copied ones
         need_ids = []
         for i, need in enumerate(synthetic_needs(needs, seed=7)):
             need_ids.append(await needs_sql.insert_need(
                 conn, organisation_id=state.id, reference=None, title=need.title[:300], description=need.description,
+                concepts=document_concepts(need.title[:300], need.description),
                 language=need.language or "en", country="SEN" if i == 0 else need.countries[0],
                 gcm_objectives=list(need.gcm_objectives) or [11], capacity_areas=list(need.capacity_areas),
                 resource_types=sorted({"financial", *need.resource_types}), sectors=list(need.sectors),
