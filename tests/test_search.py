@@ -1,5 +1,6 @@
 """Search by meaning: ``q`` finds texts in any of the three languages, best first."""
 
+from matchmaker.search.concepts import query_concepts
 from matchmaker.search.index import refresh_concepts
 from tests.factories import need_body, offer_body
 
@@ -111,3 +112,13 @@ async def test_migrate_fills_the_concepts_rows_lack(api, db):
     assert await refresh_concepts(db) == 3
     assert await refresh_concepts(db) == 0
     assert sorted(await _ids(api, q="trata de personas")) == [traite, trata]
+
+
+def test_the_glossary_names_the_core_concepts_alike_in_each_language():
+    for phrase in ("trafficking in persons", "human trafficking", "traite des êtres humains", "traite des personnes",
+                   "trata de personas"):
+        assert query_concepts(phrase) == ["trafficking"], phrase
+    for phrase in ("asylum seekers", "demandeurs d'asile", "solicitudes de refugio"):
+        assert query_concepts(phrase) == ["asylum"], phrase
+    assert query_concepts("pro bono") == ["in_kind"]  # not "bonos" (vouchers)
+    assert query_concepts("trafficking or smuggling") is None  # operators: words only
