@@ -6,7 +6,9 @@ same synthetic offers into a fresh PostgreSQL, serves the API in a separate proc
 measures ``GET /api/v1/needs/{id}/matches`` (p50/p99) — the first view of each of many needs
 (ranked afresh, ``cold``) and a second view (the kept page, ``kept``) — beside a plain
 PostgreSQL full-text query (``ts_rank``) over the same offers, the reference a search box
-would use. ``python -m matchmaker.loadtest`` measures the service under concurrent load.
+would use. Then ``GET /api/v1/needs?q=`` over that many needs (``--search-sizes``): search
+by meaning in three languages, its first page and its third, beside the list without ``q``.
+``python -m matchmaker.loadtest`` measures the service under concurrent load.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from matchmaker.needs.queries import needs_sql
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.ranking.queries import ranking_sql
+from matchmaker.schemas import encode_offset
+from matchmaker.search.concepts import document_concepts
+from matchmaker.search.index import refresh_concepts
 
 PASSWORD = "bench-password-0123"
 _REGIONS = {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -82,10 +87,12 @@ async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], li
                 None, None, None,
             ))
         await conn.copy_records_to_table("offers", records=rows, columns=OFFER_COLUMNS)
+        await refresh_concepts(conn)  # what the service writes with each offer, for the copied ones
         need_ids = []
         for i, need in enumerate(synthetic_needs(needs, seed=7)):
             need_ids.append(await needs_sql.insert_need(
                 conn, organisation_id=state.id, reference=None, title=need.title[:300], description=need.description,
+                concepts=document_concepts(need.title[:300], need.description),
                 language=need.language or "en", country="SEN" if i == 0 else need.countries[0],
                 gcm_objectives=list(need.gcm_objectives) or [11], capacity_areas=list(need.capacity_areas),
                 resource_types=sorted({"financial", *need.resource_types}), sectors=list(need.sectors),
@@ -171,6 +178,41 @@ def fresh_database(admin_dsn: str, name: str) -> str:
     return with_database(admin_dsn, database)
 
 
+# Searches as people type them: glossary phrases in each language, and plain words.
+SEARCHES = (
+    "trata de personas", "traite des êtres humains", "border management", "gestión de fronteras",
+    "diaspora", "transferts de fonds", "datos migratorios", "reintegration of returnees", "Dakar", "statistics",
+)
+
+
+def _searches(base: str, rounds: int) -> dict[str, float]:
+    """``GET /api/v1/needs`` with ``q`` (first and third page of 20) and without."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = client.post("/api/v1/auth/token", json={"email": "bench@matchmaker.example", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        client.get("/api/v1/me", headers=headers)  # warm-up: connection, token check
+        figures = {}
+        pages: tuple[tuple[str, dict[str, str] | None], ...] = (
+            ("search", {}), ("page3", {"cursor": encode_offset(40)}), ("list", None),
+        )
+        for name, params in pages:
+            latencies = []
+            for i in range(rounds):
+                query = {"limit": "20", **({"q": SEARCHES[i % len(SEARCHES)], **params} if params is not None else {})}
+                started = time.perf_counter()
+                client.get("/api/v1/needs", headers=headers, params=query).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+            figures[f"{name}_p50_ms"], figures[f"{name}_p99_ms"] = _percentiles(latencies)
+        return figures
+
+
+def search_figures(admin_dsn: str, size: int, rounds: int) -> dict[str, float]:
+    dsn = fresh_database(admin_dsn, f"search_{size}")
+    asyncio.run(load_world(dsn, 100, needs=size))
+    with serving(dsn) as base:
+        return _searches(base, rounds)
+
+
 def http_figures(admin_dsn: str, size: int, rounds: int) -> dict[str, float]:
     dsn = fresh_database(admin_dsn, f"bench_{size}")
     need_ids, words = asyncio.run(load_world(dsn, size, needs=rounds))
@@ -182,22 +224,31 @@ def http_figures(admin_dsn: str, size: int, rounds: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
     parser.add_argument("--http-sizes", type=int, nargs="*", default=[1000, 10000],
                         help="sizes also measured through the HTTP endpoint")
+    parser.add_argument("--search-sizes", type=int, nargs="*", default=[10000],
+                        help="numbers of needs searched through the HTTP endpoint")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args(argv)
     columns = ("cold_p50_ms", "cold_p99_ms", "kept_p50_ms", "kept_p99_ms", "ts_rank_p50_ms", "ts_rank_p99_ms")
     print(f"{'offers':>7} {'fit s':>6} {'fit MB':>7} {'rank p50 ms':>12} {'rank p99 ms':>12} "
           + " ".join(f"{c.removesuffix('_ms').replace('_', ' '):>12}" for c in columns), flush=True)
     with ExitStack() as stack:
-        admin_dsn = stack.enter_context(embedded_server()) if args.http_sizes else None
+        admin_dsn = stack.enter_context(embedded_server()) if args.http_sizes or args.search_sizes else None
         for size in args.sizes:
             ranker = measure(size, args.queries)
             http = http_figures(admin_dsn, size, args.queries) if admin_dsn and size in args.http_sizes else {}
             cells = [f"{http.get(k, float('nan')):>12.1f}" for k in columns]
             print(f"{size:>7} {ranker['fit_s']:>6.1f} {ranker['fit_peak_mb']:>7.0f} {ranker['rank_p50_ms']:>12.1f} "
                   f"{ranker['rank_p99_ms']:>12.1f} " + " ".join(cells), flush=True)
+        searched = ("search_p50_ms", "search_p99_ms", "page3_p50_ms", "page3_p99_ms", "list_p50_ms", "list_p99_ms")
+        if admin_dsn is None or not args.search_sizes:
+            return
+        print(f"\n{'needs':>7} " + " ".join(f"{c.removesuffix('_ms').replace('_', ' '):>12}" for c in searched))
+        for size in args.search_sizes:
+            figures = search_figures(admin_dsn, size, args.queries)
+            print(f"{size:>7} " + " ".join(f"{figures[c]:>12.1f}" for c in searched), flush=True)
 
 
 if __name__ == "__main__":

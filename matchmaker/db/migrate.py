@@ -16,6 +16,7 @@ from asyncpg import Connection, Record
 
 from matchmaker.db.queries import fetch_all, load
 from matchmaker.db.reference import sync_reference
+from matchmaker.search.index import refresh_concepts
 from matchmaker.settings import SQL_DIR
 
 
@@ -59,7 +60,8 @@ def up_section(path: Path) -> str:
 
 
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations, then refresh the reference vocabularies; returns new versions."""
+    """Apply pending migrations, then refresh the reference vocabularies and the search
+    concepts; returns new versions."""
     await migrations_sql.lock_migrations(conn)  # first: even creating the bookkeeping table races
     try:
         await migrations_sql.create_migrations_table(conn)
@@ -77,6 +79,7 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
             applied.append(version)
         async with conn.transaction():
             await sync_reference(conn)
+            await refresh_concepts(conn)
         return applied
     finally:
         await migrations_sql.unlock_migrations(conn)

@@ -17,6 +17,7 @@ class NeedQueries(Protocol):
 
     async def insert_need(
         self, conn: Connection, *, organisation_id: int, reference: str | None, title: str, description: str,
+        concepts: str,
         language: str | None, country: str, gcm_objectives: list[int], capacity_areas: list[str],
         resource_types: list[str], sectors: list[str], amount: Decimal, currency: str, deadline: date | None,
     ) -> Any: ...
@@ -24,6 +25,7 @@ class NeedQueries(Protocol):
     async def lock_need(self, conn: Connection, *, id: int) -> Record | None: ...
     async def update_need(
         self, conn: Connection, *, id: int, reference: str | None, title: str, description: str,
+        concepts: str,
         language: str | None, country: str, gcm_objectives: list[int], capacity_areas: list[str],
         resource_types: list[str], sectors: list[str], amount: Decimal, currency: str, deadline: date | None,
         status: str,
@@ -31,7 +33,7 @@ class NeedQueries(Protocol):
     def list_needs(
         self, conn: Connection, *, organisation_id: int | None, country: str | None, region: str | None,
         gcm_objective: int | None, capacity_area: str | None, resource_type: str | None, status: str | None,
-        q: str | None, before_id: int | None, lim: int,
+        q: str | None, concepts: list[str] | None, before_id: int | None, skip: int, lim: int,
     ) -> AsyncIterator[Record]: ...
     def get_needs_by_ids(self, conn: Connection, *, ids: list[int]) -> AsyncIterator[Record]: ...
 

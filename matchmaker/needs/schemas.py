@@ -28,7 +28,7 @@ CapacityAreas = Annotated[list[CapacityArea], msgspec.Meta(max_length=20)]
 Sectors = Annotated[list[SectorCode], msgspec.Meta(max_length=50)]
 
 
-class Need(msgspec.Struct, frozen=True):
+class Need(msgspec.Struct, frozen=True, omit_defaults=True):
     """A capacity need as the API shows it; ``committed`` is what approved matches hold, same currency."""
 
     id: int
@@ -52,6 +52,9 @@ class Need(msgspec.Struct, frozen=True):
     status: NeedStatus
     created_at: datetime
     updated_at: datetime
+    #: In a list searched with ``q``: how well the item answers it (higher is better; compare
+    #: within one search only). Absent elsewhere.
+    relevance: float | None = None
 
 
 class NeedCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

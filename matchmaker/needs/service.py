@@ -18,7 +18,9 @@ from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
 from matchmaker.rules import Checks, check_amount
-from matchmaker.schemas import Page, decode_cursor, page
+from matchmaker.schemas import Page
+from matchmaker.search.concepts import document_concepts
+from matchmaker.search.query import Search
 from matchmaker.vocabulary import STATE_KINDS
 
 # The columns a PATCH may write (everything stored but identity, money committed and timestamps).
@@ -40,9 +42,12 @@ async def get_needs(conn: asyncpg.Connection, need_ids: list[int]) -> dict[int, 
     return {r["id"]: msgspec.convert(dict(r), Need) for r in rows}
 
 
-async def list_needs(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: Any) -> Page[Need]:
-    rows = await fetch_all(needs_sql.list_needs(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
-    return page([msgspec.convert(dict(r), Need) for r in rows], limit)
+async def list_needs(
+    conn: asyncpg.Connection, *, limit: int, cursor: str | None, q: str | None, **filters: Any
+) -> Page[Need]:
+    search = Search(q, cursor)
+    rows = await fetch_all(needs_sql.list_needs(conn, **filters, **search.params(), lim=limit + 1))
+    return search.page([msgspec.convert(dict(r), Need) for r in rows], limit)
 
 
 async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) -> Need:
@@ -54,7 +59,9 @@ async def create_need(conn: asyncpg.Connection, user: User, data: NeedCreate) ->
     checks.done()
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
-    need_id = await needs_sql.insert_need(conn, organisation_id=organisation.id, **fields)
+    need_id = await needs_sql.insert_need(
+        conn, organisation_id=organisation.id, concepts=document_concepts(data.title, data.description), **fields
+    )
     if need_id is None:
         raise Conflict(f"your organisation already has a need with reference {data.reference!r}")
     await audit.record(
@@ -82,8 +89,9 @@ async def update_need(conn: asyncpg.Connection, user: User, need_id: int, patch:
         checks.add("amount", f"cannot be below what is already committed ({row['committed']:,.2f} {row['currency']})")
     checks.done()
     merged["status"] = derived_status(merged["status"], row["committed"], merged["amount"], "funded")
+    concepts = document_concepts(merged["title"], merged["description"])
     try:
-        await needs_sql.update_need(conn, id=need_id, **merged)
+        await needs_sql.update_need(conn, id=need_id, concepts=concepts, **merged)
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"your organisation already has a need with reference {merged['reference']!r}") from exc
     await audit.record(

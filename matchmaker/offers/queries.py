@@ -17,6 +17,7 @@ class OfferQueries(Protocol):
 
     async def insert_offer(
         self, conn: Connection, *, organisation_id: int, reference: str | None, title: str, description: str,
+        concepts: str,
         language: str | None, gcm_objectives: list[int], capacity_areas: list[str], resource_types: list[str],
         sectors: list[str], countries: list[str], regions: list[str], is_global: bool, budget: Decimal,
         currency: str, min_amount: Decimal | None, max_amount: Decimal | None, deadline: date | None,
@@ -25,6 +26,7 @@ class OfferQueries(Protocol):
     async def lock_offer(self, conn: Connection, *, id: int) -> Record | None: ...
     async def update_offer(
         self, conn: Connection, *, id: int, reference: str | None, title: str, description: str,
+        concepts: str,
         language: str | None, gcm_objectives: list[int], capacity_areas: list[str], resource_types: list[str],
         sectors: list[str], countries: list[str], regions: list[str], is_global: bool, budget: Decimal,
         currency: str, min_amount: Decimal | None, max_amount: Decimal | None, deadline: date | None,
@@ -33,7 +35,7 @@ class OfferQueries(Protocol):
     def list_offers(
         self, conn: Connection, *, organisation_id: int | None, kind: str | None, country: str | None,
         region: str | None, gcm_objective: int | None, capacity_area: str | None, resource_type: str | None,
-        status: str | None, q: str | None, before_id: int | None, lim: int,
+        status: str | None, q: str | None, concepts: list[str] | None, before_id: int | None, skip: int, lim: int,
     ) -> AsyncIterator[Record]: ...
     def get_offers_by_ids(self, conn: Connection, *, ids: list[int]) -> AsyncIterator[Record]: ...
 

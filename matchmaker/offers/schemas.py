@@ -27,7 +27,7 @@ Countries = Annotated[list[CountryCode], msgspec.Meta(max_length=250)]
 Regions = Annotated[list[Region], msgspec.Meta(max_length=5)]
 
 
-class Offer(msgspec.Struct, frozen=True):
+class Offer(msgspec.Struct, frozen=True, omit_defaults=True):
     """A funding offer as the API shows it; ``committed`` is what approved matches hold, same currency."""
 
     id: int
@@ -56,6 +56,9 @@ class Offer(msgspec.Struct, frozen=True):
     status: OfferStatus
     created_at: datetime
     updated_at: datetime
+    #: In a list searched with ``q``: how well the item answers it (higher is better; compare
+    #: within one search only). Absent elsewhere.
+    relevance: float | None = None
 
 
 class OfferCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

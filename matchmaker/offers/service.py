@@ -19,7 +19,9 @@ from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.organisations.service import organisation_for_new
 from matchmaker.patching import check_frozen, derived_status, patch_changes
 from matchmaker.rules import Checks, check_amount
-from matchmaker.schemas import Page, decode_cursor, page
+from matchmaker.schemas import Page
+from matchmaker.search.concepts import document_concepts
+from matchmaker.search.query import Search
 from matchmaker.vocabulary import FUNDER_KINDS
 
 _WRITABLE = (
@@ -67,9 +69,12 @@ async def get_offers(conn: asyncpg.Connection, offer_ids: list[int]) -> dict[int
     return {r["id"]: msgspec.convert(dict(r), Offer) for r in rows}
 
 
-async def list_offers(conn: asyncpg.Connection, *, limit: int, cursor: str | None, **filters: Any) -> Page[Offer]:
-    rows = await fetch_all(offers_sql.list_offers(conn, **filters, before_id=decode_cursor(cursor), lim=limit + 1))
-    return page([msgspec.convert(dict(r), Offer) for r in rows], limit)
+async def list_offers(
+    conn: asyncpg.Connection, *, limit: int, cursor: str | None, q: str | None, **filters: Any
+) -> Page[Offer]:
+    search = Search(q, cursor)
+    rows = await fetch_all(offers_sql.list_offers(conn, **filters, **search.params(), lim=limit + 1))
+    return search.page([msgspec.convert(dict(r), Offer) for r in rows], limit)
 
 
 async def create_offer(conn: asyncpg.Connection, user: User, data: OfferCreate) -> Offer:
@@ -78,7 +83,9 @@ async def create_offer(conn: asyncpg.Connection, user: User, data: OfferCreate) 
     del fields["organisation_id"]
     fields["language"] = data.language or detect_language(f"{data.title} {data.description}")
     _check_offer(fields)
-    offer_id = await offers_sql.insert_offer(conn, organisation_id=organisation.id, **fields)
+    offer_id = await offers_sql.insert_offer(
+        conn, organisation_id=organisation.id, concepts=document_concepts(data.title, data.description), **fields
+    )
     if offer_id is None:
         raise Conflict(f"your organisation already has an offer with reference {data.reference!r}")
     await audit.record(
@@ -103,8 +110,9 @@ async def update_offer(conn: asyncpg.Connection, user: User, offer_id: int, patc
     merged = {k: changes.get(k, current[k]) for k in _WRITABLE}
     merged["status"] = derived_status(merged["status"], row["committed"], merged["budget"], "exhausted")
     _check_offer(merged, committed=row["committed"])
+    concepts = document_concepts(merged["title"], merged["description"])
     try:
-        await offers_sql.update_offer(conn, id=offer_id, **merged)
+        await offers_sql.update_offer(conn, id=offer_id, concepts=concepts, **merged)
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"your organisation already has an offer with reference {merged['reference']!r}") from exc
     await audit.record(

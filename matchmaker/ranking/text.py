@@ -169,6 +169,11 @@ def glossary() -> Glossary:
         return Glossary(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
+def concepts_of(text: str) -> list[tuple[str, ...]]:
+    """The concepts of each glossary phrase in ``text``, in order: the phrase's own, then broader ones."""
+    return [matched for _, _, matched in glossary().match(_stems(text))]
+
+
 def analyze(text: str) -> list[str]:
     """All folded words, then the concept tokens of the glossary phrases they contain.
 
