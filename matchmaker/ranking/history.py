@@ -63,7 +63,8 @@ def amount_band(amount: float | None) -> int | None:
     return None if amount is None or not amount > 0 else int(np.floor(np.log10(max(amount, 1.0)) * 2))
 
 
-_BANDS = ("amount", "length")  # ordered bands: a record also counts half in its neighbours
+_BANDS = ("amount", "length")
+_HELD = ("country", "subregion", "region", "sector")  # what an explanation asks of single records  # ordered bands: a record also counts half in its neighbours
 NOTE_WORDS = 6  # a description this short is a note a funder repeats, not a text
 
 
@@ -176,6 +177,7 @@ class FunderHistory:
 
     def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
         self.vocab, self.counts, self.scores, self.first_year = {}, {}, {}, {}
+        self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
             vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
             rows, cols, weights = [], [], []
@@ -198,6 +200,11 @@ class FunderHistory:
             known = self.years[rows_a] > 0
             np.minimum.at(first, (owner[rows_a][known], np.asarray(cols, dtype=np.int64)[known]), self.years[rows_a][known])
             self.first_year[attr] = first
+            if attr in _HELD:
+                own = np.asarray(weights, dtype=np.float32) == 1  # (bands spread to neighbours; these do not)
+                self.held[attr] = sp.csr_matrix(
+                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
+                    shape=(len(owner), len(vocab)))
 
     def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
         counts = encoder.counts(texts)
@@ -356,6 +363,24 @@ class FunderHistory:
         similarity = arrays_dot(vector.indices, vector.data, rows.indptr[span.start : span.stop + 1] - begin,
                                 rows.indices[begin:end], rows.data[begin:end])
         return self.titles[span][int(np.argmax(similarity))] if similarity.size and similarity.max() > 0 else ""
+
+    def span(self, funder: int) -> slice:
+        """The funder's records: positions in ``titles``, ``years``, ``amounts`` and the record rows."""
+        return self._span(funder)
+
+    def matching(self, funder: int, attr: str, tokens: Sequence[str]) -> np.ndarray:
+        """Which of the funder's records hold any of ``tokens`` of ``attr`` (a boolean array)."""
+        span, vocab = self._span(funder), self.vocab[attr]
+        columns = [vocab[t] for t in tokens if t in vocab]
+        if not columns:
+            return np.zeros(span.stop - span.start, dtype=bool)
+        return np.asarray(self.held[attr][span][:, columns].sum(axis=1)).ravel() > 0
+
+    def matching_terms(self, funder: int, columns: Sequence[int]) -> np.ndarray:
+        """Which of the funder's records hold each hashed text term of ``columns``: (records, terms)."""
+        span = self._span(funder)
+        rows = self.records_text.rows[span]
+        return rows[:, list(columns)].toarray() != 0
 
     def amount_range(self, funder: int) -> tuple[float, float]:
         """Interquartile range of the funder's past amounts."""

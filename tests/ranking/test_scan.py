@@ -57,7 +57,7 @@ def general_rank(ranker, need, index, limit=20, kinds=None, allowed_ids=None):
     blocks, parts = ranker._contributions(values[0, top], available[0, top])
     return [
         RankedOffer(index.docs[i].id, *build(need, index.docs[i], blocks[j], parts[j], needs.history,
-                                             int(index.funder[i]), needs.encoded.text.rows[0]))
+                                             int(index.funder[i]), needs.encoded.text.rows[0], **ranker._voice("en")))
         for j, i in enumerate(top.tolist())
     ]
 
