@@ -235,8 +235,10 @@ def _history_words(
                 "history_elsewhere", total=total, place=_area_name(place or _need_place(facts), say))))
     low, high = history.amount_range(funder)
     if need.amount_usd and high > 0 and not low <= need.amount_usd <= high:
+        low_text, high_text = say.money(low), say.money(high)
         short.append(Shortfall("history", "usual_amount", say(
-            "outside_usual", low=say.money(low), high=say.money(high), need=say.money(need.amount_usd))))
+            "outside_usual" if high_text != low_text else "outside_usual_one", low=low_text, high=high_text,
+            need=say.money(need.amount_usd))))
     return detail, short
 
 

@@ -74,6 +74,8 @@ _TABLE: dict[str, tuple[str, str, str]] = {
                  "no aporta dinero para los {need} solicitados"),
     "outside_usual": ("usually funds {low}–{high}; this need asks {need}", "finance d'ordinaire {low} à {high} ; ce besoin demande {need}",
                       "suele financiar de {low} a {high}; esta necesidad pide {need}"),
+    "outside_usual_one": ("usually funds about {low}; this need asks {need}", "finance d'ordinaire environ {low} ; ce besoin demande {need}",
+                          "suele financiar unos {low}; esta necesidad pide {need}"),
     "history_elsewhere": ("none of its {total} past projects is in {place} or on this need's topics",
                           "aucun de ses {total} projets passés ne porte sur ce lieu ({place}) ni sur les thèmes de ce besoin",
                           "ninguno de sus {total} proyectos anteriores es en {place} ni sobre los temas de esta necesidad"),
