@@ -183,7 +183,7 @@ async def test_explanations_speak_the_language_asked_for_with_labels_and_shortfa
     assert said["fr"]["label"]["text"] != said["en"]["label"]["text"] != said["es"]["label"]["text"]
     training = {lang: next(s["detail"] for s in item["shortfalls"] if s["kind"] == "resource_type") for lang, item in said.items()}
     assert training == {"en": "does not provide training, which the need asks for",
-                        "fr": "n'apporte pas de formation, que le besoin demande",
+                        "fr": "n'apporte pas ce que le besoin demande : formation",
                         "es": "no aporta capacitación, que la necesidad pide"}
     amount = {lang: next(s["detail"] for s in item["shortfalls"] if s["kind"] == "amount") for lang, item in said.items()}
     assert amount["en"] == "one grant covers at most 20% of the $500K needed (at most $100K)"

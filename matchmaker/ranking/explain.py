@@ -24,7 +24,7 @@ from matchmaker.ranking.documents import NeedDoc, OfferDoc
 from matchmaker.ranking.encoding import Row, doc_text, need_areas, theme_tokens
 from matchmaker.ranking.history import FunderHistory, need_attributes
 from matchmaker.ranking.reference import countries, sector_category, sector_key, sector_label
-from matchmaker.ranking.text import CONCEPT, _hashed, concept_surfaces, fold, shared_terms
+from matchmaker.ranking.text import concept_surfaces, fold, shared_terms
 from matchmaker.ranking.wording import Words, words
 
 BLOCKS = ("text", "thematic", "geography", "resources_amount", "history")
@@ -115,8 +115,8 @@ def need_facts(
 
 
 def text_detail(facts: NeedFacts, offer: OfferDoc, say: Words, offer_surfaces: dict[str, tuple[str, bool]] | None = None,
-                informative: Callable[[str], bool] | None = None) -> str:
-    terms = shared_terms(facts.text, doc_text(offer), 3, offer_surfaces, informative)
+                informative: Callable[[str], bool] | None = None, offer_holds: Callable[[str], bool] | None = None) -> str:
+    terms = shared_terms(facts.text, doc_text(offer), 3, offer_surfaces, informative, offer_holds)
     return say("text", terms="; ".join(terms)) if terms else say("text_none")
 
 
@@ -148,7 +148,7 @@ def geography_detail(facts: NeedFacts, offer: OfferDoc, say: Words) -> str:
     if shared:
         return say("covers", places=say.join(say.country(c) for c in shared))
     for level in ("subregion", "region"):
-        names = [r for r in offer.regions if r.strip().lower() in facts.sets[level]]
+        names = list(dict.fromkeys(r for r in offer.regions if r.strip().lower() in facts.sets[level]))
         if names:
             return say("covers", places=say.join(names))
     return say("global")
@@ -202,30 +202,28 @@ def _history_words(
     facts: NeedFacts, need: NeedDoc, vector: sp.csr_matrix | Row, history: FunderHistory, funder: int,
     contributions: dict[str, float], say: Words,
 ) -> tuple[str, list[Shortfall]]:
-    total, span = int(history.n[funder]), history.span(funder)
+    total = int(history.n[funder])
     place, where = _place(facts, history, funder)
     topic, about = _topic(facts, history, funder)
     short = []
-    both = where & about
-    if both.any():
+    both = np.intersect1d(where, about, assume_unique=True)
+    if len(both):
         chosen, message = both, say("about_both", place=_area_name(place, say), topic=topic)
-    elif about.any():
+    elif len(about):
         chosen, message = about, say("about_topic", topic=topic)
-    elif where.any():
+    elif len(where):
         chosen, message = where, say("about_place", place=_area_name(place, say))
     else:
         chosen, message = None, ""
     if chosen is not None:
-        years = history.years[span][chosen]
+        years, count = history.years[chosen], len(chosen)
         dated = years > 0
-        since = say("since", year=int(years[dated].min())) if dated.any() and chosen.sum() > 1 else ""
-        count = int(chosen.sum())
+        since = say("since", year=int(years[dated].min())) if dated.any() and count > 1 else ""
         parts = [say("history_all" if count == total else "history_match", count=count, total=total, about=message,
                      since=since)]
         if dated.any():
             latest = int(np.argmax(np.where(dated, years, -1)))  # among the chosen records
-            title = history.titles[span][int(np.flatnonzero(chosen)[latest])]
-            parts.append(say("latest", title=title, year=int(years[latest])))
+            parts.append(say("latest", title=history.titles[int(chosen[latest])], year=int(years[latest])))
         detail = "; ".join(parts)
     else:
         title = history.most_similar_title(vector, funder) if contributions.get("h_similar", 0) > 0 else ""
@@ -242,19 +240,18 @@ def _history_words(
     return detail, short
 
 
+_NONE = np.zeros(0, dtype=np.int32)
+
+
 def _place(facts: NeedFacts, history: FunderHistory, funder: int) -> tuple[tuple[str, str] | None, np.ndarray]:
-    """The narrowest of the need's areas the funder funded in, and which of its records are there."""
-    span = history.span(funder)
-    none = np.zeros(span.stop - span.start, dtype=bool)
+    """The narrowest of the need's areas the funder funded in, and its records there (positions)."""
     for level in _LEVELS:
-        tokens = facts.attributes[level]
-        if tokens:
-            held = history.matching(funder, level, tokens)
-            if held.any():
-                best = max((t for t in tokens if t in history.vocab[level]),
-                           key=lambda t: int(history.matching(funder, level, [t]).sum()))
-                return (level, best), held
-    return None, none
+        found = [(len(rows), token, rows) for token in facts.attributes[level]
+                 if len(rows := history.records_with(funder, level, token))]
+        if found:
+            _, token, rows = max(found, key=lambda f: f[0])
+            return (level, token), np.unique(np.concatenate([f[2] for f in found])) if len(found) > 1 else rows
+    return None, _NONE
 
 
 def _need_place(facts: NeedFacts) -> tuple[str, str] | None:
@@ -281,25 +278,24 @@ def _area_names() -> dict[str, str]:
 
 
 def _topic(facts: NeedFacts, history: FunderHistory, funder: int) -> tuple[str, np.ndarray]:
-    """The need's own glossary concept (as the need words it) the funder funded most often,
-    else its DAC sector, and which of the funder's records are on it."""
-    span = history.span(funder)
-    own = [(c, phrase) for c, (phrase, is_own) in concept_surfaces(facts.text).items() if is_own]
+    """The need's own glossary concept (as the need words it) the funder funded that is rarest
+    in all the history ("document fraud" before "training"), else its DAC sector the funder
+    funded most, and the funder's records on it (positions)."""
+    if ("own",) not in facts.said:  # the need's own concepts, once for all its funders
+        own = [(c, phrase) for c, (phrase, is_own) in concept_surfaces(facts.text).items() if is_own]
+        facts.said["own",] = own, history.concept_columns([c for c, _ in own])
+    own, columns = facts.said["own",]
     if own:
-        width = history.records_text.rows.shape[1]
-        held = history.matching_terms(funder, [_hashed(CONCEPT + c, width) for c, _ in own])
-        counts = held.sum(axis=0)
-        if counts.max() > 0:
-            best = int(np.argmax(counts))
-            return own[best][1], held[:, best]
-    sectors = facts.attributes["sector"]
+        counts, everywhere = history.concepts_funded(funder, columns)
+        if counts.any():
+            best = int(np.lexsort((-counts, everywhere, counts == 0))[0])
+            return own[best][1], history.records_on(funder, own[best][0])
+    sectors = [(len(rows), token, rows) for token in facts.attributes["sector"]
+               if len(rows := history.records_with(funder, "sector", token))]
     if sectors:
-        held = history.matching(funder, "sector", sectors)
-        if held.any():
-            sector = max((t for t in sectors if t in history.vocab["sector"]),
-                         key=lambda t: int(history.matching(funder, "sector", [t]).sum()))
-            return sector_label(sector), history.matching(funder, "sector", [sector])
-    return "", np.zeros(span.stop - span.start, dtype=bool)
+        _, token, rows = max(sectors, key=lambda f: f[0])
+        return sector_label(token), rows
+    return "", _NONE
 
 
 def build(
@@ -315,6 +311,7 @@ def build(
     say: Words | None = None,
     informative: Callable[[str], bool] | None = None,
     thresholds: np.ndarray | None = None,
+    offer_holds: Callable[[str], bool] | None = None,
 ) -> Explained:
     """A pair's score, factors, shortfalls and label: one factor per block, with its share
     of the score (``per_block``, in ``BLOCKS`` order) and a detail in words; ``history_parts``:
@@ -323,14 +320,15 @@ def build(
     ``facts``: ``need_facts(need)``, when the caller explains several pairs of one need;
     ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them; ``say``:
     the language (English by default); ``informative``: which words may be cited
-    (``TextEncoder.informative``); ``thresholds``: the calibrated label cut points.
+    (``TextEncoder.informative``); ``thresholds``: the calibrated label cut points;
+    ``offer_holds``: which words the offer's encoded text holds (``text.term_holder``).
     """
     facts = facts or need_facts(need)
     say = say or words()
     resources, short = resources_detail(need, offer, say)
     history_words, history_short = history_detail(facts, need, need_vector, history, funder, history_parts, say)
     details = (
-        text_detail(facts, offer, say, offer_surfaces, informative) if per_block[BLOCKS.index("text")]
+        text_detail(facts, offer, say, offer_surfaces, informative, offer_holds) if per_block[BLOCKS.index("text")]
         else say("text_no_evidence"),
         thematic_detail(facts, offer, say),
         geography_detail(facts, offer, say),

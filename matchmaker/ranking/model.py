@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -29,7 +30,7 @@ from matchmaker.ranking.documents import (
     record_to_need,
 )
 from matchmaker.ranking.eligibility import RULES, eligible, exclusions, rules
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, doc_text, row_terms
 from matchmaker.ranking.explain import (
     BLOCKS,
     RankedNeed,
@@ -43,7 +44,7 @@ from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQ
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import Groups, Pairs, combine, fit_weights
 from matchmaker.ranking.scan import OneNeed, Scan, partial
-from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold
+from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold, term_holder
 from matchmaker.ranking.wording import DEFAULT_LANGUAGE, words
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
@@ -299,17 +300,22 @@ class MatchRanker(BaseEstimator):
         vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
         docs, funders = index.docs, index.funder
         blocks, parts = self._contributions(values, available)
-        voice = self._voice(language)
+        voice, rows = self._voice(language), index.encoded.text.rows
         return [
             RankedOffer(docs[i].id, *build(need, docs[i], blocks[j], parts[j], index.history, int(funders[i]), vector,
-                                           facts, **voice))
+                                           facts, **voice, offer_holds=self._holder(row_terms(rows, i))))
             for j, i in enumerate(top.tolist())
         ]
 
     def _voice(self, language: str) -> dict[str, Any]:
-        """How explanations speak: the language, the words worth citing, the label scale."""
-        return {"say": words(language), "informative": self.encoder_.informative,
+        """How explanations speak: the language, the words worth citing (asked once per word
+        for the pages of a ranking), the label scale."""
+        return {"say": words(language), "informative": lru_cache(maxsize=1024)(self.encoder_.informative),
                 "thresholds": getattr(self, "label_thresholds_", None)}
+
+    def _holder(self, terms: np.ndarray) -> Callable[[str], bool]:
+        """Whether an offer whose hashed text terms are ``terms`` holds a folded word."""
+        return term_holder(terms, self.encoder_.n_features)
 
     def excluded(
         self, need: NeedDoc, index: OfferIndex, today: date | None = None, kinds: Collection[str] | None = None,
@@ -423,7 +429,8 @@ class MatchRanker(BaseEstimator):
         voice = self._voice(language)
         return [
             RankedOffer(docs[row].id, *build(need, docs[row], blocks[j], parts[j], index.history, funder, one.text,
-                                             one.facts, index.surfaces(row, among), **voice))
+                                             one.facts, index.surfaces(row, among), **voice,
+                                             offer_holds=self._holder(index.terms(row))))
             for j, (row, funder) in enumerate(zip(rows.tolist(), funders.tolist()))
         ]
 
@@ -444,10 +451,10 @@ class MatchRanker(BaseEstimator):
         values, available = scored.pairs(top, np.zeros(len(top), dtype=np.intp))
         docs, text = index.docs, index.encoded.text.rows
         blocks, parts = self._contributions(values, available)
-        voice = self._voice(language)
+        voice, holds = self._voice(language), self._holder(row_terms(offers.encoded.text.rows, 0))
         return [
             RankedNeed(docs[i].id, *build(docs[i], offer, blocks[j], parts[j], index.history, int(offers.funder[0]),
-                                          text[i], **voice))
+                                          text[i], **voice, offer_holds=holds))
             for j, i in enumerate(top.tolist())
         ]
 

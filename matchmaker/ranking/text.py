@@ -10,6 +10,7 @@ weights them by TF-IDF learned from the training texts.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -263,6 +264,7 @@ def shared_terms(
     limit: int = 3,
     offer_surfaces: dict[str, tuple[str, bool]] | None = None,
     informative: Callable[[str], bool] | None = None,
+    offer_holds: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The glossary concepts, then the words, that two texts share: ``frontières ~ border``.
 
@@ -270,7 +272,9 @@ def shared_terms(
     "documents de voyage" (passports) and "biometric" share only a broader concept, which
     says nothing a reader would call the same meaning. Words are cited only when
     ``informative`` (e.g. ``TextEncoder.informative``) says so, and never a ``GENERIC`` one.
-    ``offer_surfaces``: ``concept_surfaces(offer_text)``, when known already.
+    ``offer_surfaces``: ``concept_surfaces(offer_text)``, when known already; ``offer_holds``:
+    whether the offer's text holds a folded word (``term_holder``: the very words its text
+    evidence was scored on), else the offer's text is read for words of the same stem.
     """
     need_concepts = concept_surfaces(need_text)
     offer_concepts = concept_surfaces(offer_text) if offer_surfaces is None else offer_surfaces
@@ -285,13 +289,34 @@ def shared_terms(
     if len(out) >= limit:  # the words would come after: not shown
         return out[:limit]
     covered = {fold(word) for phrase in used for word in _WORD.findall(phrase)}
-    offer_words = _stem_set(offer_text)
-    out += [
-        word for word, _, _, token in _tokens(need_text)
-        if token in offer_words and (folded := fold(word)) not in covered and len(folded) > 3
-        and folded not in GENERIC and token not in GENERIC and (informative is None or informative(folded))
-    ]
+    candidates = [(word, folded, token) for word, folded, token in _citable(need_text)
+                  if folded not in covered and (informative is None or informative(folded))]
+    if candidates and offer_holds is not None:
+        out += [word for word, folded, _ in candidates if offer_holds(folded)]
+    elif candidates:  # (the offer's words are read only when the need has some worth citing)
+        offer_words = _stem_set(offer_text)
+        out += [word for word, _, token in candidates if token in offer_words]
     return list(dict.fromkeys(out))[:limit]
+
+
+@lru_cache(maxsize=1024)
+def _citable(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(word, folded, stem) of the words of ``text`` an explanation may cite: content words of
+    four letters or more, none generic."""
+    return tuple((word, folded, token) for word, _, _, token in _tokens(text)
+                 if len(folded := fold(word)) > 3 and folded not in GENERIC and token not in GENERIC)
+
+
+def term_holder(terms: np.ndarray, n_features: int) -> Callable[[str], bool]:
+    """Whether a text whose hashed terms are ``terms`` holds a folded word, as ``analyze`` counts it."""
+    held: set[int] = set()
+
+    def holds(word: str) -> bool:
+        if not held:  # (asked of few offers: made on the first question)
+            held.update(terms.tolist())
+        return _hashed(word, n_features) in held
+
+    return holds
 
 
 @lru_cache(maxsize=2**17)
@@ -355,8 +380,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
     def informative(self, word: str) -> bool:
         """Whether a folded word is rare enough in the fitted texts to count as evidence in
         words (at most ``INFORMATIVE_SHARE`` of them hold it; an unseen word is rare)."""
-        check_is_fitted(self)
-        floor = np.log((1 + self.n_documents_) / (1 + INFORMATIVE_SHARE * self.n_documents_)) + 1
+        floor = math.log((1 + self.n_documents_) / (1 + INFORMATIVE_SHARE * self.n_documents_)) + 1
         return bool(self.idf_[_hashed(word, self.n_features)] >= floor)
 
     def encode_one(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
