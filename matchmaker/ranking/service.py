@@ -339,7 +339,7 @@ class RankingService:
         )
 
     async def _offers_page(self, need_id: int, limit: int, kind: str | None, offset: int,
-                           language: str) -> RankedPage[SuggestedOffer]:
+                           language: str = DEFAULT_LANGUAGE) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
             rows = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
         if not rows:
@@ -375,7 +375,7 @@ class RankingService:
         )
 
     async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any], offset: int,
-                          language: str) -> RankedPage[SuggestedNeed]:
+                          language: str = DEFAULT_LANGUAGE) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
             rows = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
         if not rows:
