@@ -138,6 +138,7 @@ def _same(kept, fresh, side):
     """The same documents in the same order, as they stand now, with the same scores (to float
     rounding: the scores of one pair computed beside different others differ in the 8th digit)."""
     assert kept.page.next_cursor == fresh.page.next_cursor
+    assert kept.page.excluded == fresh.page.excluded  # a list's exclusion counts follow every change too
     kept, fresh = kept.page.items, fresh.page.items
     assert [(getattr(i, side).id, getattr(i, side).committed) for i in kept] == \
            [(getattr(i, side).id, getattr(i, side).committed) for i in fresh]

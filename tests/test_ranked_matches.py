@@ -152,3 +152,70 @@ async def test_ranked_lists_page_by_their_cursor(api):
     assert seen == [i["offer"]["id"] for i in whole]
     r = await api.get(f"/api/v1/offers/{offers[0]['id']}/opportunities", params={"cursor": "garbage"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_explanations_speak_the_language_asked_for_with_labels_and_shortfalls(api):
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(
+        title="Lutte contre la fraude documentaire", language="fr",
+        description="Formation des agents à la détection de la fraude documentaire aux frontières.",
+        resource_types=["financial", "training"], amount=500_000, currency="USD"))).json()
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(
+        title="Document fraud detection", description="Grants against document fraud at borders.",
+        resource_types=["financial"], max_amount=100_000))).json()
+    url = f"/api/v1/needs/{need['id']}/matches"
+    await _ranked_when(api, url, [offer["id"]])
+    said = {}
+    for header, language in ((None, "en"), ("fr-CH, fr;q=0.9, en;q=0.8", "fr"), ("de, es;q=0.5, en;q=0.1", "es")):
+        r = await api.get(url, headers={"Accept-Language": header} if header else {})
+        assert r.status_code == 200 and r.headers["vary"] == "Accept-Language"
+        (item,) = r.json()["items"]
+        assert sum(f["contribution"] for f in item["explanation"]) == pytest.approx(item["score"], abs=1e-6)
+        assert item["label"]["level"] in ("strong", "good", "fair", "weak")
+        assert {s["kind"] for s in item["shortfalls"]} >= {"resource_type", "amount"}
+        assert all(s["contribution"] == 0 for s in item["shortfalls"])
+        said[language] = item
+        assert r.json()["excluded"]["total"] == 0  # the list is shorter than asked: nothing was kept out
+    factors = {language: {f["factor"]: f["detail"] for f in item["explanation"]} for language, item in said.items()}
+    assert factors["en"]["thematic"].startswith("shares GCM objective 11")
+    assert factors["fr"]["thematic"].startswith("partage l'objectif 11 du PMM")
+    assert factors["es"]["thematic"].startswith("comparte el objetivo 11 del PMM")
+    assert "fraude documentaire ~ Document fraud" in factors["en"]["text"]
+    assert said["fr"]["label"]["text"] != said["en"]["label"]["text"] != said["es"]["label"]["text"]
+    training = {lang: next(s["detail"] for s in item["shortfalls"] if s["kind"] == "resource_type") for lang, item in said.items()}
+    assert training == {"en": "does not provide training, which the need asks for",
+                        "fr": "n'apporte pas ce que le besoin demande : formation",
+                        "es": "no aporta capacitación, que la necesidad pide"}
+    amount = {lang: next(s["detail"] for s in item["shortfalls"] if s["kind"] == "amount") for lang, item in said.items()}
+    assert amount["en"] == "one grant covers at most 20% of the $500K needed (at most $100K)"
+    assert "20\xa0%" in amount["fr"] and "500\xa0k\xa0$US" in amount["fr"]
+
+
+async def test_an_empty_list_says_which_rules_kept_the_offers_out(api):
+    for body in (offer_body(), offer_body(resource_types=["technical_expertise"]), offer_body(regions=["Asia"])):
+        assert (await api.post("/api/v1/offers", as_user="donor", json=body)).status_code == 201
+    late = (await api.post("/api/v1/needs", as_user="state", json=need_body(deadline="2020-01-31"))).json()
+    volunteers = (await api.post("/api/v1/needs", as_user="state", json=need_body(resource_types=["volunteers"]))).json()
+
+    async def excluded(need, **headers):
+        r = await api.get(f"/api/v1/needs/{need['id']}/matches", headers=headers)
+        assert r.status_code == 200 and r.json()["items"] == []
+        return r.json()["excluded"]
+
+    async def counted():
+        return (await excluded(late))["total"] == 3
+
+    assert await _until(counted)
+    assert await excluded(late) == {"total": 3, "closed": 0, "deadline": 3, "resource_type": 0, "geography": 0,
+                                    "amount": 0, "detail": "3 excluded: 3 past a deadline"}
+    nobody = await excluded(volunteers, **{"Accept-Language": "es"})
+    assert (nobody["resource_type"], nobody["geography"], nobody["total"]) == (3, 0, 3)
+    assert nobody["detail"] == "3 excluidos: 3 sin tipo de recurso solicitado"
+    await api.patch(f"/api/v1/needs/{volunteers['id']}", as_user="state", json={"resource_types": ["financial"]})
+
+    async def one_left():
+        r = await api.get(f"/api/v1/needs/{volunteers['id']}/matches")
+        return len(r.json()["items"]) == 1 and r.json()["excluded"]["resource_type"] == 1
+
+    assert await _until(one_left)  # the counts follow the change: the page that held them was dropped
+    r = await api.get(f"/api/v1/needs/{volunteers['id']}/matches")
+    assert r.json()["excluded"]["geography"] == 1

@@ -6,13 +6,15 @@ from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
-from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
+from matchmaker.ranking.schemas import RankedList, SuggestedNeed, SuggestedOffer
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
+from matchmaker.ranking.wording import language_of
 from matchmaker.rules import place_filters
-from matchmaker.schemas import Page, decode_offset
+from matchmaker.schemas import decode_offset
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
+    AcceptLanguage,
     CountryFilter,
     Cursor,
     Id,
@@ -30,22 +32,25 @@ class RankingController(Controller):
     async def matches(
         self, need_id: Id, ranking: NamedDependency[RankingService],
         kind: FromQuery[OrganisationKind | None] = None, limit: Limit = 20, cursor: Cursor = None,
-    ) -> Response[Page[SuggestedOffer]]:
-        """Eligible open offers for a need, best first, each with the evidence behind its score."""
+        accept_language: AcceptLanguage = None,
+    ) -> Response[RankedList[SuggestedOffer]]:
+        """Eligible open offers for a need, best first, each with the evidence behind its score
+        (in English, French or Spanish, by `Accept-Language`)."""
         offset = decode_offset(cursor, MAX_OFFSET)
-        return _json((await ranking.offers_for_need(need_id, limit, kind, offset)).body)
+        return _json((await ranking.offers_for_need(need_id, limit, kind, offset, language_of(accept_language))).body)
 
     @get("/offers/{offer_id:int}/opportunities", operation_id="RankNeedsForOffer", responses=problems(401, 404, 422))
     async def opportunities(
         self, offer_id: Id, ranking: NamedDependency[RankingService],
         country: CountryFilter = None, region: RegionFilter = None, gcm_objective: ObjectiveFilter = None,
         capacity_area: FromQuery[CapacityArea | None] = None, resource_type: FromQuery[ResourceType | None] = None,
-        limit: Limit = 20, cursor: Cursor = None,
-    ) -> Response[Page[SuggestedNeed]]:
-        """Eligible open needs for an offer, best first, with the needs list's filters."""
+        limit: Limit = 20, cursor: Cursor = None, accept_language: AcceptLanguage = None,
+    ) -> Response[RankedList[SuggestedNeed]]:
+        """Eligible open needs for an offer, best first, with the needs list's filters
+        (explained in English, French or Spanish, by `Accept-Language`)."""
         country, region = place_filters(country, region)
         kept = await ranking.needs_for_offer(
-            offer_id, limit, decode_offset(cursor, MAX_OFFSET), country=country, region=region,
+            offer_id, limit, decode_offset(cursor, MAX_OFFSET), language_of(accept_language), country=country, region=region,
             gcm_objective=gcm_objective,
             capacity_area=capacity_area, resource_type=resource_type,
         )
@@ -53,5 +58,5 @@ class RankingController(Controller):
 
 
 def _json(body: bytes) -> Response:
-    """A kept page's body, sent as encoded when it was ranked."""
-    return Response(content=body, media_type=MediaType.JSON)
+    """A kept page's body, sent as encoded when it was ranked (its words depend on the language asked)."""
+    return Response(content=body, media_type=MediaType.JSON, headers={"Vary": "Accept-Language"})

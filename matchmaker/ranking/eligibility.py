@@ -19,13 +19,40 @@ import numpy as np
 
 from matchmaker.ranking.encoding import EncodedNeeds, EncodedOffers
 
+# The rules in the order an excluded pair is blamed on: the first one it fails.
+RULES = ("closed", "deadline", "resource_type", "geography", "amount")
+
+
+def rules(needs: EncodedNeeds, offers: EncodedOffers, geography: np.ndarray, today: date) -> dict[str, np.ndarray]:
+    """Boolean (needs, offers) masks (or broadcastable to it) of the pairs that pass each rule."""
+    day = today.toordinal()
+    a, b = needs.resources[:, None], offers.resources[None, :]
+    return {
+        "closed": offers.open[None, :],
+        "deadline": (needs.deadline >= day)[:, None] & (offers.deadline >= day)[None, :],
+        "resource_type": (a == 0) | (b == 0) | ((a & b) != 0),
+        "geography": geography > 0,
+        # NaN compares False: an unknown amount or minimum passes
+        "amount": ~(offers.remaining <= 0)[None, :] & ~(needs.amount[:, None] < offers.min[None, :]),
+    }
+
 
 def eligible(needs: EncodedNeeds, offers: EncodedOffers, geography: np.ndarray, today: date) -> np.ndarray:
     """Boolean (needs, offers) mask of the pairs that pass every constraint."""
-    day = today.toordinal()
-    offer_ok = offers.open & (offers.deadline >= day) & ~(offers.remaining <= 0)
-    need_ok = needs.deadline >= day
-    a, b = needs.resources[:, None], offers.resources[None, :]
-    shares_resource = (a == 0) | (b == 0) | ((a & b) != 0)
-    above_min = ~(needs.amount[:, None] < offers.min[None, :])  # NaN compares False: unknown passes
-    return need_ok[:, None] & offer_ok[None, :] & shares_resource & above_min & (geography > 0)
+    passed = rules(needs, offers, geography, today)
+    out = passed["closed"] & passed["deadline"]
+    for name in RULES[2:]:
+        out = out & passed[name]
+    return out
+
+
+def exclusions(passed: dict[str, np.ndarray], among: np.ndarray) -> dict[str, int]:
+    """How many of the pairs ``among`` (a boolean mask) each rule excludes, each pair
+    blamed on the first rule it fails, so that the counts add up to the pairs excluded."""
+    left = np.broadcast_to(among, np.broadcast_shapes(among.shape, *(m.shape for m in passed.values()))).copy()
+    out = {}
+    for name in RULES:
+        failed = left & ~passed[name]
+        out[name] = int(failed.sum())
+        left &= ~failed
+    return out

@@ -345,6 +345,11 @@ class Encoded:
         )
 
 
+def row_terms(rows: sp.csr_matrix, row: int) -> np.ndarray:
+    """The columns (hashed terms) of one row of ``rows``."""
+    return rows.indices[rows.indptr[row] : rows.indptr[row + 1]]
+
+
 def surfaces_of(
     surfaces: sp.csr_matrix, row: int, text: str, among: np.ndarray | None = None
 ) -> dict[str, tuple[str, bool]]:

@@ -1,13 +1,19 @@
-"""Ranked results and their explanations: one factor per evidence block, in words.
+"""Ranked results and their explanations: one factor per evidence block, in words, and what falls short.
 
 Contributions come from the combination formula (see ``learning``); this module only
 turns them into ``Factor`` items with a human detail, e.g. "shares GCM objectives 11 and
-14" or "funded 12 of its 150 projects in Senegal since 2015".
+14" or "funded 3 of its 22 projects in Senegal on “fraude documentaire”", in the language
+of a ``wording.Words``. ``Shortfall`` items say what the need asks that the offer does not
+give (a resource type, the whole amount, a funder used to other amounts or places); they
+carry no contribution: the shortfall is already in the score, as a lower value of its
+block's evidence, so the contributions still add up to it. ``Label`` words the score on the
+scale calibrated when the ranker was fitted (``MatchRanker.label_thresholds_``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import msgspec
@@ -16,16 +22,13 @@ import scipy.sparse as sp
 
 from matchmaker.ranking.documents import NeedDoc, OfferDoc
 from matchmaker.ranking.encoding import Row, doc_text, need_areas, theme_tokens
-from matchmaker.ranking.history import RECENT_YEARS, FunderHistory, need_attributes
-from matchmaker.ranking.reference import (
-    country_name,
-    sector_category,
-    sector_key,
-    sector_label,
-)
-from matchmaker.ranking.text import shared_terms
+from matchmaker.ranking.history import FunderHistory, need_attributes
+from matchmaker.ranking.reference import countries, sector_category, sector_key, sector_label
+from matchmaker.ranking.text import concept_surfaces, fold, shared_terms
+from matchmaker.ranking.wording import Words, words
 
 BLOCKS = ("text", "thematic", "geography", "resources_amount", "history")
+LEVELS = ("strong", "good", "fair", "weak")  # best first; ``label_thresholds_`` holds the three cut points
 
 
 class Factor(msgspec.Struct, frozen=True):
@@ -34,44 +37,65 @@ class Factor(msgspec.Struct, frozen=True):
     detail: str
 
 
+class Shortfall(msgspec.Struct, frozen=True):
+    """What the need asks that the offer does not give; ``contribution`` is always 0 (the
+    shortfall already lowers its block's evidence, so it is not taken off twice)."""
+
+    factor: str
+    kind: str
+    detail: str
+    contribution: float = 0.0
+
+
+class Label(msgspec.Struct, frozen=True):
+    """The score on the calibrated scale: ``level`` ∈ strong, good, fair, weak; ``text`` in words."""
+
+    level: str
+    text: str
+
+
 class RankedOffer(msgspec.Struct, frozen=True):
     offer_id: str
     score: float
     explanation: list[Factor]
+    shortfalls: list[Shortfall] = []
+    label: Label | None = None
 
 
 class RankedNeed(msgspec.Struct, frozen=True):
     need_id: str
     score: float
     explanation: list[Factor]
+    shortfalls: list[Shortfall] = []
+    label: Label | None = None
 
 
-def _join(items: Iterable[object]) -> str:
-    words = [str(i) for i in items]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+class Explained(NamedTuple):
+    score: float
+    explanation: list[Factor]
+    shortfalls: list[Shortfall]
+    label: Label | None
 
 
-def _money(amount: float) -> str:
-    for unit, size in (("M", 1e6), ("k", 1e3)):
-        if amount >= size:
-            return f"{amount / size:.3g}{unit} USD"
-    return f"{amount:.0f} USD"
+def label(score: float, thresholds: np.ndarray | None, say: Words) -> Label | None:
+    """The level whose cut point ``score`` reaches first (``None`` without calibration)."""
+    if thresholds is None:
+        return None
+    level = next((name for name, cut in zip(LEVELS, thresholds) if score >= cut), LEVELS[-1])
+    return Label(level, say(level))
 
 
 class NeedFacts(NamedTuple):
     """What the explanations of one need read of it, worked out once for all its offers
-    (``sets``: its themes as sets, its areas as lower-cased sets; ``keys``: its history
-    attribute tokens as tuples; ``money``: its amount in words; ``said``: history details
-    already put in words, by funder, for this need)."""
+    (``sets``: its themes as sets, its areas as lower-cased sets; ``said``: history details
+    already put in words, by funder and language, for this need)."""
 
     text: str
     themes: dict[str, list[str]]
     areas: dict[str, list[str]]
     attributes: dict[str, list[str]]
     sets: dict[str, frozenset[str]]
-    keys: dict[str, tuple[str, ...]]
-    money: str
-    said: dict[tuple[Any, ...], str]
+    said: dict[tuple[Any, ...], Any]
 
 
 def need_facts(
@@ -87,160 +111,191 @@ def need_facts(
     attributes = attributes or need_attributes(need, areas, themes)
     sets = {name: frozenset(tokens) for name, tokens in themes.items()}
     sets.update({level: frozenset(t.lower() for t in areas[level]) for level in ("subregion", "region")})
-    keys = {attr: tuple(tokens) for attr, tokens in attributes.items()}
-    money = _money(need.amount_usd) if need.amount_usd else ""
-    return NeedFacts(doc_text(need), themes, areas, attributes, sets, keys, money, {})
+    return NeedFacts(doc_text(need), themes, areas, attributes, sets, {})
 
 
-def text_detail(facts: NeedFacts, offer: OfferDoc, offer_surfaces: dict[str, tuple[str, bool]] | None = None) -> str:
-    terms = shared_terms(facts.text, doc_text(offer), 3, offer_surfaces)
-    return "text: " + "; ".join(terms) if terms else "no shared terms"
+def text_detail(facts: NeedFacts, offer: OfferDoc, say: Words, offer_surfaces: dict[str, tuple[str, bool]] | None = None,
+                informative: Callable[[str], bool] | None = None, offer_holds: Callable[[str], bool] | None = None) -> str:
+    terms = shared_terms(facts.text, doc_text(offer), 3, offer_surfaces, informative, offer_holds)
+    return say("text", terms="; ".join(terms)) if terms else say("text_none")
 
 
-def thematic_detail(facts: NeedFacts, offer: OfferDoc) -> str:
+def thematic_detail(facts: NeedFacts, offer: OfferDoc, say: Words) -> str:
     a = facts.sets
     sectors = [sector_key(s) for s in offer.sectors] if a["sector"] or a["category"] else []
     parts = []
-    for label, shared, show in (
-        ("GCM objective", a["gcm"].intersection(map(str, offer.gcm_objectives)), str),
-        ("capacity area", a["capacity"].intersection(offer.capacity_areas), str),
+    for key, shared, show in (
+        ("gcm", a["gcm"].intersection(map(str, offer.gcm_objectives)), str),
+        ("area", a["capacity"].intersection(offer.capacity_areas), say.name),
         ("sector", a["sector"].intersection(sectors), sector_label),
     ):
         if shared:
             shown = sorted(shared, key=lambda t: (len(t), t))
-            parts.append(f"{label}{'s' if len(shown) > 1 else ''} {_join(map(show, shown))}")
+            parts.append(say(f"{key}_{'n' if len(shown) > 1 else '1'}", items=say.join(map(show, shown))))
     categories = a["category"].intersection(map(sector_category, sectors))
     if not parts and categories:
-        parts.append("DAC categories " + _join(sorted(categories)))
-    return "shares " + "; ".join(parts) if parts else "no shared objectives, areas or sectors"
+        parts.append(say("categories", items=say.join(sorted(categories))))
+    return say("shares", parts="; ".join(parts)) if parts else say("thematic_none")
 
 
-def geography_detail(facts: NeedFacts, offer: OfferDoc) -> str:
+def geography_detail(facts: NeedFacts, offer: OfferDoc, say: Words) -> str:
     countries = facts.areas["country"]
     origin = offer.funder_country if offer.funder_kind == "diaspora_organisation" else None
     if origin and origin.upper() in countries:
-        return f"diaspora organisation from {country_name(origin)}"
+        return say("diaspora_from", country=say.country(origin))
     offered = {c.upper() for c in offer.countries}
     shared = [c for c in countries if c in offered]
     if shared:
-        return "covers " + _join(country_name(c) for c in shared)
+        return say("covers", places=say.join(say.country(c) for c in shared))
     for level in ("subregion", "region"):
-        names = [r for r in offer.regions if r.strip().lower() in facts.sets[level]]
+        names = list(dict.fromkeys(r for r in offer.regions if r.strip().lower() in facts.sets[level]))
         if names:
-            return "covers " + _join(names)
-    return "global offer"
+            return say("covers", places=say.join(names))
+    return say("global")
 
 
-def resources_detail(facts: NeedFacts, need: NeedDoc, offer: OfferDoc) -> str:
-    parts = []
+def resources_detail(need: NeedDoc, offer: OfferDoc, say: Words) -> tuple[str, list[Shortfall]]:
+    """What the offer provides of what the need asks, and what it does not (shortfalls)."""
+    parts, short = [], []
     shared = [r for r in need.resource_types if r in offer.resource_types]
     if shared:
-        parts.append("provides " + _join(r.replace("_", " ") for r in shared))
+        parts.append(say("provides", types=say.join(say.name(r) for r in shared)))
+    if offer.resource_types:
+        lacking = [r for r in need.resource_types if r not in offer.resource_types]
+        if lacking:
+            short.append(Shortfall("resources_amount", "resource_type",
+                                   say("lacks_resources", types=say.join(say.name(r) for r in lacking))))
     caps = [c for c in (offer.remaining_usd, offer.max_usd) if c is not None]
-    if need.amount_usd and caps:
-        share = min(1.0, min(caps) / need.amount_usd)
-        parts.append(f"one grant covers {share:.0%} of the {facts.money} needed")
-    return "; ".join(parts) or "no declared resources or amounts"
+    gives_money = not offer.resource_types or "financial" in offer.resource_types
+    if need.amount_usd and caps and gives_money:  # the value of expertise is no grant: not compared
+        cap = min(caps)
+        if cap >= need.amount_usd:
+            parts.append(say("covers_whole", need=say.money(need.amount_usd)))
+        else:
+            short.append(Shortfall("resources_amount", "amount", say(
+                "above_ticket", share=say.share(cap / need.amount_usd), need=say.money(need.amount_usd),
+                cap=say.money(cap))))
+    return "; ".join(parts) or say("resources_none"), short
 
 
-_GENERIC = frozenset({"h_language", "h_amount", "h_length", "h_note", "h_recency", "h_volume"})  # true of many funders: said last
-_AREAS = frozenset({"h_country", "h_subregion", "h_region"})
-
-
-def _weight(item: tuple[str, float]) -> float:
-    return -item[1] * (0.5 if item[0] in _GENERIC else 1)
+_LEVELS = ("country", "subregion", "region")
 
 
 def history_detail(
-    facts: NeedFacts, vector: sp.csr_matrix | Row, history: FunderHistory | None, funder: int,
-    contributions: Iterable[tuple[str, float]],
-) -> str:
-    """The two history features that weigh most, in words; what is specific to the need first,
-    one area at most.
+    facts: NeedFacts, need: NeedDoc, vector: sp.csr_matrix | Row, history: FunderHistory | None, funder: int,
+    contributions: Iterable[tuple[str, float]], say: Words,
+) -> tuple[str, list[Shortfall]]:
+    """What the funder funded that matches this very need — its place, its own glossary
+    concepts (or its DAC sectors) — with the latest such project; else its closest past
+    project. Shortfalls: no past project here or on these topics; amounts unlike the need's.
 
-    A part already worded is reused: the closest past project from ``facts.said`` (it is
-    this need's), the others from the history's own memo (the same for any need alike).
-    """
+    Worked out once per funder and language for a need (``facts.said``)."""
     if history is None or funder < 0:
-        return "no funding history"
+        return say("history_none"), []
+    key = (funder, say.language)
+    if key not in facts.said:
+        facts.said[key] = _history_words(facts, need, vector, history, funder, dict(contributions), say)
+    return facts.said[key]
+
+
+def _history_words(
+    facts: NeedFacts, need: NeedDoc, vector: sp.csr_matrix | Row, history: FunderHistory, funder: int,
+    contributions: dict[str, float], say: Words,
+) -> tuple[str, list[Shortfall]]:
     total = int(history.n[funder])
-    parts: list[str] = []
-    areas = 0
-    for name, contribution in sorted(contributions, key=_weight):
-        if contribution <= 0 or len(parts) == 2:
-            break
-        if name in _AREAS:  # a wider area says little after a narrower one
-            areas += 1
-            if areas > 1:
-                continue
-        key: tuple[Any, ...]
-        if name in ("h_text", "h_similar"):  # both word the closest past project
-            key, memo = (funder, "h_text"), facts.said
-        else:
-            key, memo = (funder, name, facts.keys.get(name[2:], ())), _worded(history)
-        if key not in memo:
-            memo[key] = _history_part(name, vector, history, funder, facts.attributes, total)
-        if memo[key] and memo[key] not in parts:  # (both text features word the same project)
-            parts.append(memo[key])
-    return "; ".join(parts) or f"{total} past projects"
-
-
-def _worded(history: FunderHistory) -> dict[tuple[Any, ...], str]:
-    """History details worded so far, by (funder, feature, need tokens), kept with the history."""
-    memo = vars(history).setdefault("_worded_", {})
-    if len(memo) > 2**16:
-        memo.clear()
-    return memo
-
-
-def _history_part(
-    name: str, vector: sp.csr_matrix, history: FunderHistory, funder: int, tokens: dict[str, list[str]], total: int
-) -> str:
-    """One history feature of a funder in words, for a need ("" when there is nothing to say)."""
-    attr = name[2:]
-    if name in ("h_text", "h_similar"):
-        title = history.most_similar_title(vector, funder)
-        return f"past projects like “{title}”" if title else "similar past projects"
-    if attr in ("country", "subregion", "region", "sector", "category", "language", "length", "note"):
-        return _share_detail(history, funder, attr, tokens[attr], total)
-    if attr == "amount":
-        low, high = history.amount_range(funder)
-        return f"usually funds {_money(low)}" + (f"–{_money(high)}" if high > low else "")
-    if attr == "recency":
-        return f"{history.recent_count(funder)} projects in the last {RECENT_YEARS} years of records"
-    if attr == "volume":
-        return f"{total} past projects"
-    return ""
-
-
-_LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish"}
-
-
-def _share_detail(history: FunderHistory, funder: int, attr: str, tokens: list[str], total: int) -> str:
-    vocab = history.vocab[attr]
-    known = [t for t in tokens if t in vocab]
-    if not known:
-        return ""
-    best = max(known, key=lambda t: history.counts[attr][funder, vocab[t]])
-    count = int(round(history.counts[attr][funder, vocab[best]]))
-    if attr == "country":
-        label = f"in {country_name(best)}"
-    elif attr == "sector":
-        label = f"in sector {sector_label(best)}"
-    elif attr == "category":
-        label = f"in DAC category {best}"
-    elif attr == "language":
-        label = f"in {_LANGUAGES.get(best, repr(best))}"
-    elif attr == "length":
-        label = "with titles of this length"
-    elif attr == "note":
-        label = f"noted “{best}”"
+    place, where = _place(facts, history, funder)
+    topic, about = _topic(facts, history, funder)
+    short = []
+    both = np.intersect1d(where, about, assume_unique=True)
+    if len(both):
+        chosen, message = both, say("about_both", place=_area_name(place, say), topic=topic)
+    elif len(about):
+        chosen, message = about, say("about_topic", topic=topic)
+    elif len(where):
+        chosen, message = where, say("about_place", place=_area_name(place, say))
     else:
-        label = f"in {best.title()}"
-    since = int(history.first_year[attr][funder, vocab[best]])
-    since_text = f" since {since}" if count and since < 9999 else ""
-    share = f"all {total} of its projects" if count == total else f"{count} of its {total} projects"
-    return f"funded {share} {label}{since_text}"
+        chosen, message = None, ""
+    if chosen is not None:
+        years, count = history.years[chosen], len(chosen)
+        dated = years > 0
+        since = say("since", year=int(years[dated].min())) if dated.any() and count > 1 else ""
+        parts = [say("history_all" if count == total else "history_match", count=count, total=total, about=message,
+                     since=since)]
+        if dated.any():
+            latest = int(np.argmax(np.where(dated, years, -1)))  # among the chosen records
+            parts.append(say("latest", title=history.titles[int(chosen[latest])], year=int(years[latest])))
+        detail = "; ".join(parts)
+    else:
+        title = history.most_similar_title(vector, funder) if contributions.get("h_similar", 0) > 0 else ""
+        detail = say("like", title=title) if title else say("past_projects", total=total)
+        if facts.areas["country"] or need.regions:
+            short.append(Shortfall("history", "history_elsewhere", say(
+                "history_elsewhere", total=total, place=_area_name(place or _need_place(facts), say))))
+    low, high = history.amount_range(funder)
+    if need.amount_usd and high > 0 and not low <= need.amount_usd <= high:
+        low_text, high_text = say.money(low), say.money(high)
+        short.append(Shortfall("history", "usual_amount", say(
+            "outside_usual" if high_text != low_text else "outside_usual_one", low=low_text, high=high_text,
+            need=say.money(need.amount_usd))))
+    return detail, short
+
+
+_NONE = np.zeros(0, dtype=np.int32)
+
+
+def _place(facts: NeedFacts, history: FunderHistory, funder: int) -> tuple[tuple[str, str] | None, np.ndarray]:
+    """The narrowest of the need's areas the funder funded in, and its records there (positions)."""
+    for level in _LEVELS:
+        found = [(len(rows), token, rows) for token in facts.attributes[level]
+                 if len(rows := history.records_with(funder, level, token))]
+        if found:
+            _, token, rows = max(found, key=lambda f: f[0])
+            return (level, token), np.unique(np.concatenate([f[2] for f in found])) if len(found) > 1 else rows
+    return None, _NONE
+
+
+def _need_place(facts: NeedFacts) -> tuple[str, str] | None:
+    for level in _LEVELS:
+        if facts.areas[level]:
+            return level, facts.areas[level][0]
+    return None
+
+
+def _area_name(place: tuple[str, str] | None, say: Words) -> str:
+    if place is None:
+        return "—"
+    level, token = place
+    if level == "country":
+        return say.country(token)
+    return _area_names().get(token, token.title())
+
+
+@lru_cache(maxsize=1)
+def _area_names() -> dict[str, str]:
+    """Folded M49 area name (a need's area token) → the name as written."""
+    return {fold(row[column]): row[column] for row in countries().values()
+            for column in ("region", "sub_region", "intermediate_region") if row[column]}
+
+
+def _topic(facts: NeedFacts, history: FunderHistory, funder: int) -> tuple[str, np.ndarray]:
+    """The need's own glossary concept (as the need words it) the funder funded that is rarest
+    in all the history ("document fraud" before "training"), else its DAC sector the funder
+    funded most, and the funder's records on it (positions)."""
+    if ("own",) not in facts.said:  # the need's own concepts, once for all its funders
+        own = [(c, phrase) for c, (phrase, is_own) in concept_surfaces(facts.text).items() if is_own]
+        facts.said["own",] = own, history.concept_columns([c for c, _ in own])
+    own, columns = facts.said["own",]
+    if own:
+        counts, everywhere = history.concepts_funded(funder, columns)
+        if counts.any():
+            best = int(np.lexsort((-counts, everywhere, counts == 0))[0])
+            return own[best][1], history.records_on(funder, own[best][0])
+    sectors = [(len(rows), token, rows) for token in facts.attributes["sector"]
+               if len(rows := history.records_with(funder, "sector", token))]
+    if sectors:
+        _, token, rows = max(sectors, key=lambda f: f[0])
+        return sector_label(token), rows
+    return "", _NONE
 
 
 def build(
@@ -253,24 +308,36 @@ def build(
     need_vector: sp.csr_matrix | Row,
     facts: NeedFacts | None = None,
     offer_surfaces: dict[str, tuple[str, bool]] | None = None,
-) -> tuple[float, list[Factor]]:
-    """(score, factors) of a pair: one factor per block, with its share of the score
-    (``per_block``, in ``BLOCKS`` order) and a detail in words; ``history_parts``: the share
-    of each history feature, which says what the history detail should name.
+    say: Words | None = None,
+    informative: Callable[[str], bool] | None = None,
+    thresholds: np.ndarray | None = None,
+    offer_holds: Callable[[str], bool] | None = None,
+) -> Explained:
+    """A pair's score, factors, shortfalls and label: one factor per block, with its share
+    of the score (``per_block``, in ``BLOCKS`` order) and a detail in words; ``history_parts``:
+    the share of each history feature.
 
     ``facts``: ``need_facts(need)``, when the caller explains several pairs of one need;
-    ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them.
+    ``offer_surfaces``: the offer's ``concept_surfaces``, when the index holds them; ``say``:
+    the language (English by default); ``informative``: which words may be cited
+    (``TextEncoder.informative``); ``thresholds``: the calibrated label cut points;
+    ``offer_holds``: which words the offer's encoded text holds (``text.term_holder``).
     """
     facts = facts or need_facts(need)
+    say = say or words()
+    resources, short = resources_detail(need, offer, say)
+    history_words, history_short = history_detail(facts, need, need_vector, history, funder, history_parts, say)
     details = (
-        text_detail(facts, offer, offer_surfaces) if per_block[BLOCKS.index("text")] else "no text evidence",
-        thematic_detail(facts, offer),
-        geography_detail(facts, offer),
-        resources_detail(facts, need, offer),
-        history_detail(facts, need_vector, history, funder, history_parts),
+        text_detail(facts, offer, say, offer_surfaces, informative, offer_holds) if per_block[BLOCKS.index("text")]
+        else say("text_no_evidence"),
+        thematic_detail(facts, offer, say),
+        geography_detail(facts, offer, say),
+        resources,
+        history_words,
     )
     factors = [Factor(block, share, detail) for block, share, detail in zip(BLOCKS, per_block, details)]
-    return float(sum(per_block)), factors
+    score = float(sum(per_block))
+    return Explained(score, factors, short + history_short, label(score, thresholds, say))
 
 
 def top_k(scores: np.ndarray, mask: np.ndarray, limit: int) -> np.ndarray:

@@ -41,7 +41,7 @@ from matchmaker.ranking.encoding import (
     through_postings,
 )
 from matchmaker.ranking.reference import sector_key, sector_label
-from matchmaker.ranking.text import STOPWORDS, TextEncoder, fold
+from matchmaker.ranking.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
 
 ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
@@ -63,7 +63,9 @@ def amount_band(amount: float | None) -> int | None:
     return None if amount is None or not amount > 0 else int(np.floor(np.log10(max(amount, 1.0)) * 2))
 
 
-_BANDS = ("amount", "length")  # ordered bands: a record also counts half in its neighbours
+_BANDS = ("amount", "length")
+_HELD = ("country", "subregion", "region", "sector")
+_NO_RECORDS = np.zeros(0, dtype=np.int32)  # what an explanation asks of single records  # ordered bands: a record also counts half in its neighbours
 NOTE_WORDS = 6  # a description this short is a note a funder repeats, not a text
 
 
@@ -183,6 +185,7 @@ class FunderHistory:
 
     def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
         self.vocab, self.counts, self.scores, self.first_year = {}, {}, {}, {}
+        self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
             vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
             rows, cols, weights = [], [], []
@@ -205,6 +208,11 @@ class FunderHistory:
             known = self.years[rows_a] > 0
             np.minimum.at(first, (owner[rows_a][known], np.asarray(cols, dtype=np.int64)[known]), self.years[rows_a][known])
             self.first_year[attr] = first
+            if attr in _HELD:
+                own = np.asarray(weights, dtype=np.float32) == 1  # (bands spread to neighbours; these do not)
+                self.held[attr] = sp.csr_matrix(
+                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
+                    shape=(len(owner), len(vocab)))
 
     def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
         counts = encoder.counts(texts)
@@ -361,6 +369,62 @@ class FunderHistory:
                                 rows.indices[begin:end], rows.data[begin:end])
         return self.titles[span][int(np.argmax(similarity))] if similarity.size and similarity.max() > 0 else ""
 
+    def span(self, funder: int) -> slice:
+        """The funder's records: positions in ``titles``, ``years``, ``amounts`` and the record rows."""
+        return self._span(funder)
+
+    def records_with(self, funder: int, attr: str, token: str) -> np.ndarray:
+        """Positions of the funder's records that hold ``token`` of ``attr`` (sorted)."""
+        column = self.vocab[attr].get(token)
+        return _NO_RECORDS if column is None else self._within(self._by_token()[attr], column, funder)
+
+    def concepts_funded(self, funder: int, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how many of the funder's records evoke each concept of ``columns`` (``concept_columns``),
+        how many of all records do)."""
+        index, by_record, _, everywhere = self._concept_columns()
+        span = self._span(funder)
+        held = by_record.indices[by_record.indptr[span.start] : by_record.indptr[span.stop]]
+        counts = np.bincount(held, minlength=len(index) + 1)  # (the last bin: concepts no record evokes)
+        return counts[columns], everywhere[columns]
+
+    def concept_columns(self, concepts: Sequence[str]) -> np.ndarray:
+        """The columns of ``concepts`` for ``concepts_funded`` (-1: no record evokes it)."""
+        index = self._concept_columns()[0]
+        return np.array([index.get(c, -1) for c in concepts], dtype=np.int64)
+
+    def records_on(self, funder: int, concept: str) -> np.ndarray:
+        """Positions of the funder's records whose text evokes ``concept`` (sorted)."""
+        index, _, by_concept, _ = self._concept_columns()
+        column = index.get(concept)
+        return _NO_RECORDS if column is None else self._within(by_concept, column, funder)
+
+    def _within(self, held: sp.csc_matrix, column: int, funder: int) -> np.ndarray:
+        """The rows of a column of ``held`` (records × tokens, CSC) that are the funder's records."""
+        rows = held.indices[held.indptr[column] : held.indptr[column + 1]]
+        span = self._span(funder)
+        start, stop = rows.searchsorted((span.start, span.stop))
+        return rows[start:stop]
+
+    def _by_token(self) -> dict[str, sp.csc_matrix]:
+        """``held`` by token (built when an explanation first asks)."""
+        if "_held_by_token" not in vars(self):
+            self._held_by_token = {attr: held.tocsc() for attr, held in self.held.items()}
+        return self._held_by_token
+
+    def _concept_columns(self) -> tuple[dict[str, int], sp.csr_matrix, sp.csc_matrix, np.ndarray]:
+        """(concept → column, records × glossary concepts by record and by concept, how many
+        records evoke each concept and a last 0 for unknown concepts), from the records' text
+        rows (built when an explanation first asks)."""
+        if "_concepts" not in vars(self):
+            rows = self.records_text.rows
+            _, concepts = concept_vocabulary()
+            by_record = rows[:, [_hashed(CONCEPT + c, rows.shape[1]) for c in concepts]].tocsr()
+            by_concept = by_record.tocsc()
+            by_concept.sort_indices()
+            everywhere = np.append(np.diff(by_concept.indptr), 0)
+            self._concepts = ({c: k for k, c in enumerate(concepts)}, by_record, by_concept, everywhere)
+        return self._concepts
+
     def amount_range(self, funder: int) -> tuple[float, float]:
         """Interquartile range of the funder's past amounts."""
         low, high = self.amount_quartiles[funder]
@@ -368,3 +432,4 @@ class FunderHistory:
 
     def recent_count(self, funder: int) -> int:
         return int(self.n_recent[funder])
+

@@ -28,6 +28,7 @@ from matchmaker.ranking.encoding import (
     EncodedNeeds,
     EncodedOffers,
     doc_text,
+    row_terms,
     stack,
     surfaces_of,
     take,
@@ -364,6 +365,13 @@ class OfferIndex(_Index):
         assert segment is not None  # a row past the main segment is in the tail
         encoded, local = segment["encoded"], row if row < main_n else row - main_n
         return surfaces_of(encoded.surfaces, local, doc_text(self._docs[row]), among)
+
+    def terms(self, row: int) -> np.ndarray:
+        """The hashed text terms of the offer at physical ``row``."""
+        main_n = self._main_n
+        segment = self._main if row < main_n else self._tail
+        assert segment is not None  # a row past the main segment is in the tail
+        return row_terms(segment["encoded"].text.rows, row if row < main_n else row - main_n)
 
     def mask_classes(self, name: str) -> np.ndarray:
         """The distinct masks of a theme (``gcm``, ``capacity``), by class: offers share few."""

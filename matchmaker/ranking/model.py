@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,8 +29,8 @@ from matchmaker.ranking.documents import (
     funder_offer,
     record_to_need,
 )
-from matchmaker.ranking.eligibility import eligible
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers
+from matchmaker.ranking.eligibility import RULES, eligible, exclusions, rules
+from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, row_terms
 from matchmaker.ranking.explain import (
     BLOCKS,
     RankedNeed,
@@ -43,12 +44,15 @@ from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQ
 from matchmaker.ranking.index import NeedIndex, OfferIndex
 from matchmaker.ranking.learning import DecisionFit, Groups, Pairs, combine, fit_to_decisions, fit_weights
 from matchmaker.ranking.scan import OneNeed, Scan, partial
-from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold
+from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold, term_holder
+from matchmaker.ranking.wording import DEFAULT_LANGUAGE, words
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
 FEATURES = tuple(FEATURE_BLOCKS)
 # Before any data: what a need and an offer declare matters most, history a good deal.
 DEFAULT_BLOCK_PRIORS = {"text": 0.25, "thematic": 0.2, "geography": 0.1, "resources_amount": 0.1, "history": 0.35}
+# Label cut points (strong, good, fair) when there is nothing to calibrate them on.
+DEFAULT_LABEL_CUTS = (0.6, 0.45, 0.3)
 
 
 class Scored(NamedTuple):
@@ -162,10 +166,13 @@ class MatchRanker(BaseEstimator):
         self.training_ = {"records": len(records), "decisions": len(decisions), "approved": approved,
                           "rejected": len(decisions) - approved, "queries": 0, **info}
         self.weights_ = self.history_weights_
-        if self.enough_decisions([d.approved for d in decisions]):
-            moved = self.fit_decisions(self.decision_pairs(records, decisions))
+        pairs = self.decision_pairs(records, decisions) if decisions else None
+        if pairs is not None and self.enough_decisions([d.approved for d in decisions]):
+            moved = self.fit_decisions(pairs)
             self.weights_ = moved.weights
             self.training_.update(shrinkage=moved.shrinkage, kept=moved.kept)
+        self.label_thresholds_, calibration = _label_cuts(groups, pairs, self.weights_, self.min_evidence)
+        self.training_.update(calibration)
         if groups is not None:
             self.training_["queries"] = len(groups.values)
             self.training_["mrr_prior"] = float(_reciprocal_ranks(groups, prior, self.min_evidence).mean())
@@ -323,21 +330,59 @@ class MatchRanker(BaseEstimator):
         today: date | None = None,
         kinds: Collection[str] | None = None,
         allowed_ids: Collection[str] | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> list[RankedOffer]:
-        """The best eligible offers for a need, best first, each with its explanation."""
+        """The best eligible offers for a need, best first, each with its explanation (in ``language``)."""
         if index.size > _FEW:  # the same numbers, for the eligible offers only (see ``scan``)
-            return self._rank_scan(need, index, limit, today or date.today(), kinds, allowed_ids)
+            return self._rank_scan(need, index, limit, today or date.today(), kinds, allowed_ids, language)
         needs = NeedIndex([need], index.history, self.encoder_)
         scored, top = self._top_few(needs, index, limit, today, kinds, allowed_ids)
         values, available = scored.pairs(np.zeros(len(top), dtype=np.intp), top)
         vector, facts = needs.encoded.text.rows[0], need_facts(need, needs.queries.tokens[0] if needs.queries else None)
         docs, funders = index.docs, index.funder
         blocks, parts = self._contributions(values, available)
+        voice, rows = self._voice(language), index.encoded.text.rows
         return [
             RankedOffer(docs[i].id, *build(need, docs[i], blocks[j], parts[j], index.history, int(funders[i]), vector,
-                                           facts))
+                                           facts, **voice, offer_holds=self._holder(row_terms(rows, i))))
             for j, i in enumerate(top.tolist())
         ]
+
+    def _voice(self, language: str) -> dict[str, Any]:
+        """How explanations speak: the language, the words worth citing (asked once per word
+        for the pages of a ranking), the label scale."""
+        return {"say": words(language), "informative": lru_cache(maxsize=1024)(self.encoder_.informative),
+                "thresholds": getattr(self, "label_thresholds_", None)}
+
+    def _holder(self, terms: np.ndarray) -> Callable[[str], bool]:
+        """Whether an offer whose hashed text terms are ``terms`` holds a folded word."""
+        return term_holder(terms, self.encoder_.n_features)
+
+    def excluded(
+        self, need: NeedDoc, index: OfferIndex, today: date | None = None, kinds: Collection[str] | None = None,
+    ) -> dict[str, int]:
+        """How many offers of ``index`` (of ``kinds``) each eligibility rule keeps from the need,
+        each offer counted under the first rule it fails (``eligibility.RULES``)."""
+        check_is_fitted(self)
+        if not index.size:
+            return dict.fromkeys(RULES, 0)
+        needs = NeedIndex([need], index.history, self.encoder_)
+        return self._excluded(needs, index, today, index.mask(kinds=kinds)[None, :])
+
+    def excluded_needs(
+        self, offer: OfferDoc, index: NeedIndex, today: date | None = None,
+        allowed_ids: Collection[str] | None = None,
+    ) -> dict[str, int]:
+        """``excluded`` the other way: needs of ``index`` (among ``allowed_ids``) kept from an offer."""
+        check_is_fitted(self)
+        if not index.size:
+            return dict.fromkeys(RULES, 0)
+        offers = OfferIndex([offer], index.history, self.encoder_)
+        return self._excluded(index, offers, today, index.mask(allowed_ids=allowed_ids)[:, None])
+
+    def _excluded(self, needs: NeedIndex, offers: OfferIndex, today: date | None, among: np.ndarray) -> dict[str, int]:
+        geography = offer_evidence(needs.encoded, offers.encoded)["geography"].values
+        return exclusions(rules(needs.encoded, offers.encoded, geography, today or date.today()), among)
 
     def shortlist(
         self,
@@ -408,7 +453,7 @@ class MatchRanker(BaseEstimator):
 
     def _rank_scan(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
-        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+        kinds: Collection[str] | None, allowed_ids: Collection[str] | None, language: str,
     ) -> list[RankedOffer]:
         """``rank`` over a big index: ``_scan_top``, then the chosen offers' explanations."""
         top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
@@ -422,9 +467,11 @@ class MatchRanker(BaseEstimator):
         among = np.zeros(len(concepts), dtype=bool)  # the need's concepts: all a shared term needs
         among[[ids[c] for c in concept_surfaces(one.facts.text)]] = True
         blocks, parts = self._contributions(values, available)
+        voice = self._voice(language)
         return [
             RankedOffer(docs[row].id, *build(need, docs[row], blocks[j], parts[j], index.history, funder, one.text,
-                                             one.facts, index.surfaces(row, among)))
+                                             one.facts, index.surfaces(row, among), **voice,
+                                             offer_holds=self._holder(index.terms(row))))
             for j, (row, funder) in enumerate(zip(rows.tolist(), funders.tolist()))
         ]
 
@@ -435,8 +482,9 @@ class MatchRanker(BaseEstimator):
         limit: int = 20,
         today: date | None = None,
         allowed_ids: Collection[str] | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> list[RankedNeed]:
-        """The best eligible needs for an offer, best first, each with its explanation."""
+        """The best eligible needs for an offer, best first, each with its explanation (in ``language``)."""
         offers = OfferIndex([offer], index.history, self.encoder_)
         scored = self._scored(index, offers, today)
         scores = scored.scores[:, 0]
@@ -444,9 +492,10 @@ class MatchRanker(BaseEstimator):
         values, available = scored.pairs(top, np.zeros(len(top), dtype=np.intp))
         docs, text = index.docs, index.encoded.text.rows
         blocks, parts = self._contributions(values, available)
+        voice, holds = self._voice(language), self._holder(row_terms(offers.encoded.text.rows, 0))
         return [
             RankedNeed(docs[i].id, *build(docs[i], offer, blocks[j], parts[j], index.history, int(offers.funder[0]),
-                                          text[i]))
+                                          text[i], **voice, offer_holds=holds))
             for j, i in enumerate(top.tolist())
         ]
 
@@ -557,6 +606,32 @@ def _pad(part: tuple[np.ndarray, np.ndarray, np.ndarray], width: int) -> tuple[n
 def _family(record: FundingRecord) -> str:
     """Sibling records: one funder, one title once digits, punctuation and the tail are dropped."""
     return record.funder_id + "|" + re.sub(r"[\d\W]+", " ", fold(record.title))[:30]
+
+
+def _label_cuts(groups: Groups | None, pairs: Pairs | None, weights: np.ndarray,
+                min_evidence: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """Cut points (strong, good, fair) of the score, from held-out data scored with ``weights``.
+
+    Matches are the held-out records' true funders (else the approved decisions), others the
+    candidates that did not fund them (else the rejected): *strong* is at least the median
+    score of true matches, *good* their lower quartile, *fair* above 90 % of the others (never
+    above *good*); below that, *weak*. Without either, ``DEFAULT_LABEL_CUTS``.
+    """
+    if groups is not None and len(groups.values):
+        scores = combine(groups.values, groups.available, weights, min_evidence)
+        matches, others = scores[:, 0][groups.valid[:, 0]], scores[:, 1:][groups.valid[:, 1:]]
+        source = "history"
+    elif pairs is not None and pairs.labels.any() and not pairs.labels.all():
+        scores = combine(pairs.values, pairs.available, weights, min_evidence)
+        matches, others = scores[pairs.labels == 1], scores[pairs.labels == 0]
+        source = "decisions"
+    else:
+        return np.array(DEFAULT_LABEL_CUTS), {"label_source": "default", "label_thresholds": list(DEFAULT_LABEL_CUTS)}
+    strong, good = np.quantile(matches, [0.5, 0.25])
+    fair = min(good, float(np.quantile(others, 0.9))) if len(others) else good
+    cuts = np.array([strong, good, fair], dtype=np.float64)
+    return cuts, {"label_source": source, "label_thresholds": [round(float(c), 4) for c in cuts],
+                  "label_matches": int(len(matches)), "label_others": int(len(others))}
 
 
 def _reciprocal_ranks(groups: Groups, weights: np.ndarray, min_evidence: float) -> np.ndarray:

@@ -35,6 +35,7 @@ from matchmaker.errors import NotFound
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
 from matchmaker.ranking.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
+from matchmaker.ranking.eligibility import RULES
 from matchmaker.ranking.explain import RankedNeed, RankedOffer
 from matchmaker.ranking.history import FunderHistory
 from matchmaker.ranking.index import NeedIndex, OfferIndex
@@ -42,8 +43,9 @@ from matchmaker.ranking.model import FEATURES, MatchRanker
 from matchmaker.ranking.pages import Key, PageCache
 from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
-from matchmaker.ranking.schemas import SuggestedNeed, SuggestedOffer
-from matchmaker.schemas import Page, encode_offset, to_json
+from matchmaker.ranking.schemas import Excluded, RankedList, SuggestedNeed, SuggestedOffer
+from matchmaker.ranking.wording import DEFAULT_LANGUAGE, words
+from matchmaker.schemas import encode_offset, to_json
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "ranker.skops"
@@ -135,17 +137,32 @@ class RankedPage(NamedTuple, Generic[T]):
     """A ranked page, its JSON body (encoded once however often it is served), and the ids
     of everything ranked up to it (a change to any of them moves the page)."""
 
-    page: Page[T]
+    page: RankedList[T]
     body: bytes
     ranked_ids: frozenset[int]
 
     @classmethod
-    def of(cls, ranked: list[T], offset: int, limit: int, side: str) -> RankedPage[T]:
+    def of(cls, ranked: list[T], offset: int, limit: int, side: str, excluded: Excluded | None = None) -> RankedPage[T]:
         """The page ``[offset, offset + limit)`` of ``ranked`` (ranked one further, to tell
-        whether more follow)."""
+        whether more follow); ``excluded`` is shown when the list ends within the page."""
         more = len(ranked) > offset + limit and offset + limit <= MAX_OFFSET
-        page = Page(items=ranked[offset : offset + limit], next_cursor=encode_offset(offset + limit) if more else None)
+        page = RankedList(items=ranked[offset : offset + limit], next_cursor=encode_offset(offset + limit) if more else None,
+                          excluded=excluded if len(ranked) < offset + limit else None)
         return cls(page, to_json(page), frozenset(getattr(item, side).id for item in ranked))
+
+
+def excluded_counts(counts: dict[str, int], language: str) -> Excluded:
+    """Counts by eligibility rule, with a sentence saying them in ``language``."""
+    say = words(language)
+    reasons = [say(f"rule_{rule}", count=say.number(counts[rule])) for rule in RULES if counts[rule]]
+    total = sum(counts.values())
+    detail = say("excluded", count=say.number(total), reasons=say.join(reasons)) if total else say("excluded_none")
+    return Excluded(total=total, detail=detail, **counts)
+
+
+def _short(ranked: list, offset: int, limit: int) -> bool:
+    """Whether a ranked list ends within its page: then its page says what was excluded."""
+    return len(ranked) < offset + limit
 
 
 class _Versions:
@@ -316,57 +333,73 @@ class RankingService:
         return date.today(), self._versions.model, self._versions.of(side, doc_id)
 
     async def offers_for_need(self, need_id: int, limit: int, kind: str | None = None,
-                              offset: int = 0) -> RankedPage[SuggestedOffer]:
-        """Eligible open offers for a need, best first, from ``offset``; 404 for an unknown need."""
+                              offset: int = 0, language: str = DEFAULT_LANGUAGE) -> RankedPage[SuggestedOffer]:
+        """Eligible open offers for a need, best first, from ``offset``, explained in ``language``;
+        404 for an unknown need."""
         return await self._offer_pages.get(
-            (need_id, limit, kind, offset), self._token("needs", need_id),
-            lambda: self._offers_page(need_id, limit, kind, offset),
+            (need_id, limit, kind, offset, language), self._token("needs", need_id),
+            lambda: self._offers_page(need_id, limit, kind, offset, language),
         )
 
-    async def _offers_page(self, need_id: int, limit: int, kind: str | None,
-                           offset: int) -> RankedPage[SuggestedOffer]:
+    async def _offers_page(self, need_id: int, limit: int, kind: str | None, offset: int,
+                           language: str = DEFAULT_LANGUAGE) -> RankedPage[SuggestedOffer]:
         async with self._db.connection() as conn:  # read fresh: its owner may have just changed it
             rows = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
         if not rows:
             raise NotFound(f"need {need_id} does not exist")
-        if rows[0]["status"] != "open":  # a funded or closed need has no matches
-            return RankedPage.of([], offset, limit, "offer")
-        ranked = await self._engine(self._rank_offers, need_doc(rows[0]), offset + limit + 1, [kind] if kind else None)
+        kinds = [kind] if kind else None
+        if rows[0]["status"] != "open":  # a funded or closed need has no matches: every offer is kept out
+            closed = dict.fromkeys(RULES, 0) | {"closed": await self._engine(self._offer_count, kinds)}
+            return RankedPage.of([], offset, limit, "offer", excluded_counts(closed, language))
+        ranked, counts = await self._engine(self._rank_offers, need_doc(rows[0]), offset, limit, kinds, language)
         async with self._db.connection() as conn:
             offers = await get_offers(conn, [int(r.offer_id) for r in ranked])
-        items = [SuggestedOffer(r.score, offers[int(r.offer_id)], r.explanation) for r in ranked
+        items = [SuggestedOffer(r.score, offers[int(r.offer_id)], r.explanation, r.shortfalls, r.label) for r in ranked
                  if int(r.offer_id) in offers]
-        return RankedPage.of(items, offset, limit, "offer")
+        excluded = excluded_counts(counts, language) if counts is not None else None
+        return RankedPage.of(items, offset, limit, "offer", excluded)
 
-    def _rank_offers(self, need: NeedDoc, limit: int, kinds: Collection[str] | None) -> list[RankedOffer]:
-        return self.ranker.rank(need, self.offers, limit=limit, kinds=kinds)
+    def _rank_offers(self, need: NeedDoc, offset: int, limit: int, kinds: Collection[str] | None,
+                     language: str) -> tuple[list[RankedOffer], dict[str, int] | None]:
+        """The ranked offers to the end of the page (and one more), and, when the list ends
+        within it, how many offers each eligibility rule kept out."""
+        ranked = self.ranker.rank(need, self.offers, limit=offset + limit + 1, kinds=kinds, language=language)
+        return ranked, self.ranker.excluded(need, self.offers, kinds=kinds) if _short(ranked, offset, limit) else None
 
-    async def needs_for_offer(self, offer_id: int, limit: int, offset: int = 0,
+    def _offer_count(self, kinds: Collection[str] | None) -> int:
+        return int(self.offers.mask(kinds=kinds).sum()) if self.offers.size else 0
+
+    async def needs_for_offer(self, offer_id: int, limit: int, offset: int = 0, language: str = DEFAULT_LANGUAGE,
                               **filters: Any) -> RankedPage[SuggestedNeed]:
         """Eligible open needs for an offer, among those passing the needs list's filters."""
         return await self._need_pages.get(
-            (offer_id, limit, tuple(sorted(filters.items())), offset), self._token("offers", offer_id),
-            lambda: self._needs_page(offer_id, limit, filters, offset),
+            (offer_id, limit, tuple(sorted(filters.items())), offset, language), self._token("offers", offer_id),
+            lambda: self._needs_page(offer_id, limit, filters, offset, language),
         )
 
-    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any],
-                          offset: int) -> RankedPage[SuggestedNeed]:
+    async def _needs_page(self, offer_id: int, limit: int, filters: dict[str, Any], offset: int,
+                          language: str = DEFAULT_LANGUAGE) -> RankedPage[SuggestedNeed]:
         async with self._db.connection() as conn:
             rows = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
         if not rows:
             raise NotFound(f"offer {offer_id} does not exist")
-        ranked = await self._engine(self._rank_needs, offer_doc(rows[0]), offset + limit + 1, filters)
+        ranked, counts = await self._engine(self._rank_needs, offer_doc(rows[0]), offset, limit, filters, language)
         async with self._db.connection() as conn:
             needs = await get_needs(conn, [int(r.need_id) for r in ranked])
-        items = [SuggestedNeed(r.score, needs[int(r.need_id)], r.explanation) for r in ranked
+        items = [SuggestedNeed(r.score, needs[int(r.need_id)], r.explanation, r.shortfalls, r.label) for r in ranked
                  if int(r.need_id) in needs]
-        return RankedPage.of(items, offset, limit, "need")
+        excluded = excluded_counts(counts, language) if counts is not None else None
+        return RankedPage.of(items, offset, limit, "need", excluded)
 
-    def _rank_needs(self, offer: OfferDoc, limit: int, filters: dict[str, Any]) -> list[RankedNeed]:
+    def _rank_needs(self, offer: OfferDoc, offset: int, limit: int, filters: dict[str, Any],
+                    language: str) -> tuple[list[RankedNeed], dict[str, int] | None]:
         allowed = None
         if any(v is not None for v in filters.values()):
             allowed = {d.id for d in self.needs.needs if _passes(d, **filters)}
-        return self.ranker.rank_needs(offer, self.needs, limit=limit, allowed_ids=allowed)
+        ranked = self.ranker.rank_needs(offer, self.needs, limit=offset + limit + 1, allowed_ids=allowed,
+                                        language=language)
+        short = _short(ranked, offset, limit)
+        return ranked, self.ranker.excluded_needs(offer, self.needs, allowed_ids=allowed) if short else None
 
     async def pair_score(self, conn: asyncpg.Connection, need_id: int, offer_id: int) -> float | None:
         """The ranker's score for one pair (recorded with a proposal), read through the caller's
@@ -408,8 +441,8 @@ def _offer_page_stale(changed: set[int], entering: dict[int, list[tuple[OfferDoc
                       key: Key, kept: RankedPage[SuggestedOffer], ids: frozenset[int]) -> bool:
     """Whether changed offers alter a need's page: one is on it, or now scores onto it
     (pages of needs not open in the index go too: closed ones cost nothing to recompute)."""
-    need_id, limit, kind, _ = key
-    if ids & changed or need_id not in entering:
+    need_id, limit, kind, *_ = key
+    if ids & changed or need_id not in entering or kept.page.excluded is not None:  # (any change may move the counts)
         return True
     return any((kind is None or offer.funder_kind == kind) and _enters(kept, limit, score)
                for offer, score in entering.get(need_id, ()))
@@ -419,8 +452,8 @@ def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, li
                      key: Key, kept: RankedPage[SuggestedNeed], ids: frozenset[int]) -> bool:
     """Whether changed needs alter an offer's page: one is on it, or now scores onto it
     (pages of offers not scored against the change, kept since, go too)."""
-    offer_id, limit, filters, _ = key
-    if ids & changed or offer_id not in ranked:
+    offer_id, limit, filters, *_ = key
+    if ids & changed or offer_id not in ranked or kept.page.excluded is not None:  # (any change may move the counts)
         return True
     return any(_passes(need, **dict(filters)) and _enters(kept, limit, score)
                for need, score in entering.get(offer_id, ()))

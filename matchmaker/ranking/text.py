@@ -10,9 +10,10 @@ weights them by TF-IDF learned from the training texts.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib.resources import files
 from itertools import chain
@@ -47,6 +48,26 @@ STOPWORDS = frozenset(
     segun sin sobre su sus tambien tras una uno unos unas y ya e o u son ser
     """.split()
 )
+
+# Words of any proposal, whatever its topic (accent-folded): an explanation never cites
+# them as evidence, however rare they are in the fitted texts.
+GENERIC = frozenset(
+    """
+    project projects programme programmes program programs support strengthening strengthen improving improve
+    capacity capacities development activity activities national government country countries staff agents
+    agent officers officials people persons year years phase new use system systems including based level
+    work plan plans action actions approach technical assistance through well provide providing aim objective
+    travel trip
+    projet projets programme programmes appui soutien renforcement renforcer amelioration ameliorer agents
+    personnel pays gouvernement niveau annee annees ans systeme systemes activite activites cadre mise place
+    objectif travail voyage voyages technique assistance
+    proyecto proyectos programa programas apoyo fortalecimiento fortalecer mejora mejorar agentes personal
+    pais paises gobierno nivel ano anos sistema sistemas actividad actividades marco objetivo trabajo viaje
+    viajes tecnica asistencia
+    """.split()
+)
+# A shared word is cited only when at most this share of the fitted texts hold it.
+INFORMATIVE_SHARE = 0.2
 
 _WORD = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
@@ -137,6 +158,10 @@ class Glossary:
             for language in ("en", "fr", "es"):
                 for phrase in row[language].split("|"):
                     key = tuple(_stems(phrase))
+                    # "sans-papiers" or "en ligne" reduced to one word would claim "papier" or
+                    # "ligne" wherever it stands: a phrase must keep what makes it a phrase.
+                    if len(key) == 1 and len(_WORD.findall(phrase)) > 1:
+                        continue
                     # A phrase listed under two concepts keeps the first, more specific, one.
                     if key and key not in self.phrases:
                         self.phrases[key] = concepts
@@ -239,31 +264,64 @@ def analyze_with_surfaces(text: str) -> tuple[list[str], dict[str, tuple[int, in
 
 
 def shared_terms(
-    need_text: str, offer_text: str, limit: int = 3, offer_surfaces: dict[str, tuple[str, bool]] | None = None
+    need_text: str,
+    offer_text: str,
+    limit: int = 3,
+    offer_surfaces: dict[str, tuple[str, bool]] | None = None,
+    informative: Callable[[str], bool] | None = None,
+    offer_holds: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The glossary concepts, then the words, that two texts share: ``frontières ~ border``.
 
-    ``offer_surfaces``: ``concept_surfaces(offer_text)``, when known already.
+    Two phrases are linked only when the glossary gives them the same concept as their own:
+    "documents de voyage" (passports) and "biometric" share only a broader concept, which
+    says nothing a reader would call the same meaning. Words are cited only when
+    ``informative`` (e.g. ``TextEncoder.informative``) says so, and never a ``GENERIC`` one.
+    ``offer_surfaces``: ``concept_surfaces(offer_text)``, when known already; ``offer_holds``:
+    whether the offer's text holds a folded word (``term_holder``: the very words its text
+    evidence was scored on), else the offer's text is read for words of the same stem.
     """
     need_concepts = concept_surfaces(need_text)
     offer_concepts = concept_surfaces(offer_text) if offer_surfaces is None else offer_surfaces
-    shared = sorted(
-        need_concepts.keys() & offer_concepts.keys(),
-        key=lambda c: (not (need_concepts[c][1] and offer_concepts[c][1]), c),
-    )
+    shared = sorted(c for c in need_concepts.keys() & offer_concepts.keys() if need_concepts[c][1] and offer_concepts[c][1])
     out, used = [], set()
-    for concept in shared:  # own concepts first; a broader one only for phrases not yet paired
+    for concept in shared:
         a, b = need_concepts[concept][0], offer_concepts[concept][0]
         if a not in used and b not in used:
-            out.append(a if a.lower() == b.lower() else f"{a} ~ {b}")
+            out.append(a if fold(a) == fold(b) else f"{a} ~ {b}")
             used |= {a, b}
     out = list(dict.fromkeys(out))
     if len(out) >= limit:  # the words would come after: not shown
         return out[:limit]
-    covered = {fold(word) for phrase in used for word in phrase.split()}
-    offer_words = _stem_set(offer_text)
-    out += [word for word, _, _, token in _tokens(need_text) if token in offer_words and fold(word) not in covered]
+    covered = {fold(word) for phrase in used for word in _WORD.findall(phrase)}
+    candidates = [(word, folded, token) for word, folded, token in _citable(need_text)
+                  if folded not in covered and (informative is None or informative(folded))]
+    if candidates and offer_holds is not None:
+        out += [word for word, folded, _ in candidates if offer_holds(folded)]
+    elif candidates:  # (the offer's words are read only when the need has some worth citing)
+        offer_words = _stem_set(offer_text)
+        out += [word for word, _, token in candidates if token in offer_words]
     return list(dict.fromkeys(out))[:limit]
+
+
+@lru_cache(maxsize=1024)
+def _citable(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(word, folded, stem) of the words of ``text`` an explanation may cite: content words of
+    four letters or more, none generic."""
+    return tuple((word, folded, token) for word, _, _, token in _tokens(text)
+                 if len(folded := fold(word)) > 3 and folded not in GENERIC and token not in GENERIC)
+
+
+def term_holder(terms: np.ndarray, n_features: int) -> Callable[[str], bool]:
+    """Whether a text whose hashed terms are ``terms`` holds a folded word, as ``analyze`` counts it."""
+    held: set[int] = set()
+
+    def holds(word: str) -> bool:
+        if not held:  # (asked of few offers: made on the first question)
+            held.update(terms.tolist())
+        return _hashed(word, n_features) in held
+
+    return holds
 
 
 @lru_cache(maxsize=2**17)
@@ -323,6 +381,12 @@ class TextEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         return self.weight(self.counts(texts))
+
+    def informative(self, word: str) -> bool:
+        """Whether a folded word is rare enough in the fitted texts to count as evidence in
+        words (at most ``INFORMATIVE_SHARE`` of them hold it; an unseen word is rare)."""
+        floor = math.log((1 + self.n_documents_) / (1 + INFORMATIVE_SHARE * self.n_documents_)) + 1
+        return bool(self.idf_[_hashed(word, self.n_features)] >= floor)
 
     def encode_one(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(terms, counts, weights) of one text: the row of ``counts`` (as float32) and of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from matchmaker.schemas import MAX_ID
 
@@ -23,3 +23,6 @@ RegionFilter = Annotated[
 ObjectiveFilter = Annotated[int | None, QueryParameter(ge=1, le=23, description="GCM objective (1-23)")]
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 IdFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+AcceptLanguage = Annotated[
+    str | None, HeaderParameter(name="accept-language", description="Language of the explanations: en, fr or es (default en)")
+]

@@ -26,6 +26,7 @@ from matchmaker.ranking.encoding import (
     _postings_dot,
     doc_text,
     postings_dot,
+    row_terms,
     rows_dot,
 )
 from matchmaker.ranking.explain import RankedOffer, build, top_k
@@ -57,7 +58,8 @@ def general_rank(ranker, need, index, limit=20, kinds=None, allowed_ids=None):
     blocks, parts = ranker._contributions(values[0, top], available[0, top])
     return [
         RankedOffer(index.docs[i].id, *build(need, index.docs[i], blocks[j], parts[j], needs.history,
-                                             int(index.funder[i]), needs.encoded.text.rows[0]))
+                                             int(index.funder[i]), needs.encoded.text.rows[0], **ranker._voice("en"),
+                                             offer_holds=ranker._holder(row_terms(index.encoded.text.rows, i))))
         for j, i in enumerate(top.tolist())
     ]
 
