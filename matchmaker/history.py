@@ -19,8 +19,8 @@ import asyncpg
 from asyncpg import Connection, Record
 
 from matchmaker.db.queries import load
+from matchmaker.engine.documents import read_records
 from matchmaker.errors import InvalidInput
-from matchmaker.ranking.documents import read_records
 from matchmaker.ranking.queries import ranking_sql
 from matchmaker.vocabulary import countries
 

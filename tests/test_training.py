@@ -3,8 +3,8 @@
 import asyncio
 from pathlib import Path
 
+from matchmaker.engine.persistence import load_model
 from matchmaker.history import import_history
-from matchmaker.ranking.persistence import load_model
 from matchmaker.ranking.service import MODEL_FILE
 from matchmaker.ranking.training import train
 from matchmaker.settings import PROJECT_ROOT

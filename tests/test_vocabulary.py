@@ -6,7 +6,7 @@ from typing import get_args
 import pytest
 
 from matchmaker import vocabulary
-from matchmaker.ranking import documents
+from matchmaker.engine import documents
 
 # (table or domain, a column its CHECK constraint names, the vocabulary it must equal)
 CHECKED = [

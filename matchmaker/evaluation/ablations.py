@@ -24,8 +24,8 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from matchmaker.engine.documents import FundingRecord, read_records, record_to_need
 from matchmaker.evaluation.splits import text_sectors, without
-from matchmaker.ranking.documents import FundingRecord, read_records, record_to_need
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "bench"
 Split = tuple[list[FundingRecord], list[FundingRecord]]

@@ -13,7 +13,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matchmaker.ranking.documents import FundingRecord, NeedDoc
+from matchmaker.engine.documents import FundingRecord, NeedDoc
 
 
 def _profiles(records: Sequence[FundingRecord], declared: dict[str, str] | None = None) -> tuple[list[str], list[str]]:

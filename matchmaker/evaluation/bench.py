@@ -24,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 from msgspec.structs import replace
 
-from matchmaker.ranking.documents import (
+from matchmaker.engine.documents import (
     CAPACITY_AREAS,
     ORGANISATION_KINDS,
     RESOURCE_TYPES,
@@ -32,9 +32,9 @@ from matchmaker.ranking.documents import (
     NeedDoc,
     OfferDoc,
 )
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.reference import countries
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.model import MatchRanker
+from matchmaker.engine.reference import countries
 from matchmaker.vocabulary import dac_sectors
 
 _OPENINGS = {
@@ -48,7 +48,7 @@ _MIGRATION_SECTORS = ["15190", "15110", "15130", "15150", "15160", "16010", "160
 def _phrases() -> dict[str, list[str]]:
     """Glossary phrases by language: the realistic words of the field."""
     out: dict[str, list[str]] = {"en": [], "fr": [], "es": []}
-    with files("matchmaker.ranking").joinpath("data/glossary.csv").open(encoding="utf-8") as fh:
+    with files("matchmaker.engine").joinpath("data/glossary.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(line for line in fh if not line.startswith("#")):
             for language in out:
                 out[language] += row[language].split("|")

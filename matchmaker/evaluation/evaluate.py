@@ -16,18 +16,18 @@ from typing import TextIO
 
 import numpy as np
 
-from matchmaker.evaluation.baselines import BM25Profiles, Popularity, TfidfProfiles
-from matchmaker.evaluation.metrics import line, ranks, summary
-from matchmaker.ranking.documents import (
+from matchmaker.engine.documents import (
     FundingRecord,
     NeedDoc,
     funder_offer,
     read_records,
     record_to_need,
 )
-from matchmaker.ranking.history import declared_offer
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.history import declared_offer
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.model import MatchRanker
+from matchmaker.evaluation.baselines import BM25Profiles, Popularity, TfidfProfiles
+from matchmaker.evaluation.metrics import line, ranks, summary
 
 _BATCH = 256  # needs scored at once: bounds the (needs, funders, features) arrays
 #: Share of the funders the new-funder protocol hides (a quarter: enough queries to measure).

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 import msgspec
 import numpy as np
 
+from matchmaker.engine.documents import FundingRecord, read_records
+from matchmaker.engine.model import _family
 from matchmaker.evaluation.evaluate import evaluate_records
-from matchmaker.ranking.documents import FundingRecord, read_records
-from matchmaker.ranking.model import _family
 from matchmaker.vocabulary import dac_sectors
 
 Split = tuple[list[FundingRecord], list[FundingRecord]]

@@ -1,7 +1,6 @@
-"""Matchmaker's ranking engine: which offers fit a need, which needs fit an offer, and why.
+"""Rankings as a service: the engine (``matchmaker.engine``) fed from the database.
 
-The engine modules are pure Python (numpy/scipy/scikit-learn), with no database and no
-web: ``service`` turns database rows into ``NeedDoc``/``OfferDoc``/``FundingRecord`` and
-keeps the indexes current, ``controllers`` serves the rankings, ``training`` refits.
-Importing the package loads nothing of it (commands that only read or write rows stay quick).
+``service`` turns rows into the engine's documents, keeps its indexes current as changes
+are announced, and keeps ranked pages (``pages``); ``controllers`` serves them both ways;
+``training`` refits the model from funding history and coordinators' decisions.
 """

@@ -6,9 +6,9 @@ from litestar import Controller, MediaType, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
+from matchmaker.engine.wording import language_of
 from matchmaker.ranking.schemas import RankedList, SuggestedNeed, SuggestedOffer
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
-from matchmaker.ranking.wording import language_of
 from matchmaker.rules import place_filters
 from matchmaker.schemas import decode_offset
 from matchmaker.vocabulary import CapacityArea, OrganisationKind, ResourceType

@@ -6,9 +6,9 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from matchmaker.engine.explain import Factor, Label, Shortfall
 from matchmaker.needs.schemas import Need
 from matchmaker.offers.schemas import Offer
-from matchmaker.ranking.explain import Factor, Label, Shortfall
 
 T = TypeVar("T")
 

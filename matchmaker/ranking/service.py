@@ -31,20 +31,20 @@ import numpy as np
 
 from matchmaker.db.pool import Database
 from matchmaker.db.queries import fetch_all
+from matchmaker.engine.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
+from matchmaker.engine.eligibility import RULES
+from matchmaker.engine.explain import RankedNeed, RankedOffer
+from matchmaker.engine.history import FunderHistory
+from matchmaker.engine.index import NeedIndex, OfferIndex
+from matchmaker.engine.model import FEATURES, MatchRanker
+from matchmaker.engine.persistence import exclusive, load_model, save_model
+from matchmaker.engine.wording import DEFAULT_LANGUAGE, words
 from matchmaker.errors import NotFound
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
-from matchmaker.ranking.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
-from matchmaker.ranking.eligibility import RULES
-from matchmaker.ranking.explain import RankedNeed, RankedOffer
-from matchmaker.ranking.history import FunderHistory
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.model import FEATURES, MatchRanker
 from matchmaker.ranking.pages import Key, PageCache
-from matchmaker.ranking.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.schemas import Excluded, RankedList, SuggestedNeed, SuggestedOffer
-from matchmaker.ranking.wording import DEFAULT_LANGUAGE, words
 from matchmaker.schemas import encode_offset, to_json
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,10 @@ import msgspec
 import numpy as np
 from scipy.stats import rankdata
 
-from matchmaker.ranking.documents import DecisionRecord, FundingRecord
-from matchmaker.ranking.learning import Pairs, combine
-from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.persistence import exclusive, load_model, save_model
+from matchmaker.engine.documents import DecisionRecord, FundingRecord
+from matchmaker.engine.learning import Pairs, combine
+from matchmaker.engine.model import MatchRanker
+from matchmaker.engine.persistence import exclusive, load_model, save_model
 from matchmaker.ranking.queries import ranking_sql
 from matchmaker.ranking.service import data_reference, load_training_data
 

@@ -1,7 +1,7 @@
 """Texts and queries as glossary concepts, which are the same in English, French and Spanish.
 
 "trata de personas", "traite des êtres humains" and "human trafficking" name one concept
-(``matchmaker.ranking.text``: the ranker's glossary). A need's or offer's concepts are stored
+(``matchmaker.engine.text``: the ranker's glossary). A need's or offer's concepts are stored
 as a tsvector whose weights say where each one was found, so that ``ts_rank`` puts a text
 naming the concept in its title above one naming it in passing: A in the title, C in the
 description, and B and D for a broader concept reached through a narrower one ("border"
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from matchmaker.ranking.text import concepts_of
+from matchmaker.engine.text import concepts_of
 
 # tsvector limits: positions up to 16,383, at most 256 positions a lexeme.
 _MAX_POSITION = 16_383

@@ -30,7 +30,7 @@ search_sql: SearchQueries = load("search", SearchQueries)
 
 async def refresh_concepts(conn: asyncpg.Connection) -> int:
     """Draw the concepts of every row that needs it; returns how many rows were written."""
-    sha256 = hashlib.sha256(files("matchmaker.ranking").joinpath("data/glossary.csv").read_bytes()).hexdigest()
+    sha256 = hashlib.sha256(files("matchmaker.engine").joinpath("data/glossary.csv").read_bytes()).hexdigest()
     state = await search_sql.concepts_state(conn, sha256=sha256)
     if not (state["glossary_changed"] or state["missing"]):
         return 0  # the usual case, and a quick one: the glossary (scikit-learn and all) stays unloaded

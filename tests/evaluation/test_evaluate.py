@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.engine.documents import read_records
 from matchmaker.evaluation.evaluate import evaluate
 from matchmaker.evaluation.metrics import summary
-from matchmaker.ranking.documents import read_records
 
-FIXTURES = Path(__file__).parent.parent / "ranking" / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "engine" / "fixtures"
 
 
 def test_evaluate_on_a_hand_checked_fixture():

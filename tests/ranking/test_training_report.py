@@ -1,10 +1,9 @@
 """The report of ``matchmaker train``: sample sizes, weight changes with their spread, held-out
 quality with intervals, or that there are too few decisions to tell."""
 
-from support import decisions, fitted, history
-from support import fitted_on_decisions as fit
-
 from matchmaker.ranking.training import assess, format_report
+from tests.engine.support import decisions, fitted, history
+from tests.engine.support import fitted_on_decisions as fit
 
 
 def test_six_decisions_make_a_report_that_says_too_few():

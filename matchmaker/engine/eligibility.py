@@ -17,7 +17,7 @@ from datetime import date
 
 import numpy as np
 
-from matchmaker.ranking.encoding import EncodedNeeds, EncodedOffers
+from matchmaker.engine.encoding import EncodedNeeds, EncodedOffers
 
 # The rules in the order an excluded pair is blamed on: the first one it fails.
 RULES = ("closed", "deadline", "resource_type", "geography", "amount")

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.ranking.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
-from matchmaker.ranking.documents import NeedDoc
-from matchmaker.ranking.encoding import (
+from matchmaker.engine.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
+from matchmaker.engine.documents import NeedDoc
+from matchmaker.engine.encoding import (
     AREAS,
     Row,
     SparseRows,
@@ -48,13 +48,13 @@ from matchmaker.ranking.encoding import (
     theme_masks,
     theme_tokens,
 )
-from matchmaker.ranking.explain import need_facts
-from matchmaker.ranking.history import (
+from matchmaker.engine.explain import need_facts
+from matchmaker.engine.history import (
     FunderHistory,
     need_attributes,
 )
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.text import TextEncoder
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.text import TextEncoder
 
 
 def sequential_dot(query: Row, rows: sp.csr_matrix) -> np.ndarray:

@@ -26,9 +26,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.ranking.blocks import Evidence
-from matchmaker.ranking.documents import FundingRecord, NeedDoc, OfferDoc, record_to_need
-from matchmaker.ranking.encoding import (
+from matchmaker.engine.blocks import Evidence
+from matchmaker.engine.documents import FundingRecord, NeedDoc, OfferDoc, record_to_need
+from matchmaker.engine.encoding import (
     EncodedNeeds,
     Row,
     SparseRows,
@@ -40,8 +40,8 @@ from matchmaker.ranking.encoding import (
     theme_tokens,
     through_postings,
 )
-from matchmaker.ranking.reference import sector_key, sector_label
-from matchmaker.ranking.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
+from matchmaker.engine.reference import sector_key, sector_label
+from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
 
 ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")

@@ -20,8 +20,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from matchmaker.ranking.blocks import OFFER_FEATURES, Evidence, offer_evidence
-from matchmaker.ranking.documents import (
+from matchmaker.engine.blocks import OFFER_FEATURES, Evidence, offer_evidence
+from matchmaker.engine.documents import (
     DecisionRecord,
     FundingRecord,
     NeedDoc,
@@ -29,9 +29,9 @@ from matchmaker.ranking.documents import (
     funder_offer,
     record_to_need,
 )
-from matchmaker.ranking.eligibility import RULES, eligible, exclusions, rules
-from matchmaker.ranking.encoding import _FEW, EncodedNeeds, EncodedOffers, row_terms
-from matchmaker.ranking.explain import (
+from matchmaker.engine.eligibility import RULES, eligible, exclusions, rules
+from matchmaker.engine.encoding import _FEW, EncodedNeeds, EncodedOffers, row_terms
+from matchmaker.engine.explain import (
     BLOCKS,
     RankedNeed,
     RankedOffer,
@@ -40,12 +40,12 @@ from matchmaker.ranking.explain import (
     need_facts,
     top_k,
 )
-from matchmaker.ranking.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, declared_offer
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.learning import DecisionFit, Groups, Pairs, combine, fit_to_decisions, fit_weights
-from matchmaker.ranking.scan import OneNeed, Scan, partial
-from matchmaker.ranking.text import TextEncoder, concept_surfaces, concept_vocabulary, fold, term_holder
-from matchmaker.ranking.wording import DEFAULT_LANGUAGE, words
+from matchmaker.engine.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, declared_offer
+from matchmaker.engine.index import NeedIndex, OfferIndex
+from matchmaker.engine.learning import DecisionFit, Groups, Pairs, combine, fit_to_decisions, fit_weights
+from matchmaker.engine.scan import OneNeed, Scan, partial
+from matchmaker.engine.text import TextEncoder, concept_surfaces, concept_vocabulary, fold, term_holder
+from matchmaker.engine.wording import DEFAULT_LANGUAGE, words
 
 FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATURES}}
 FEATURES = tuple(FEATURE_BLOCKS)

@@ -3,10 +3,10 @@
 import pytest
 from support import TODAY, fitted, history, need, offer
 
-from matchmaker.ranking.eligibility import RULES
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.text import shared_terms
-from matchmaker.ranking.wording import language_of
+from matchmaker.engine.eligibility import RULES
+from matchmaker.engine.index import NeedIndex, OfferIndex
+from matchmaker.engine.text import shared_terms
+from matchmaker.engine.wording import language_of
 
 
 def ranked_one(the_need, the_offer, language="en"):

@@ -2,8 +2,8 @@
 
 from support import TODAY, fitted, need, offer
 
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.text import analyze, fold, shared_terms
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.text import analyze, fold, shared_terms
 
 OFFERS = [
     offer("border", title="Integrated border management", description="Support to border control and border posts"),

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from matchmaker.ranking.encoding import (
+from matchmaker.engine.encoding import (
     AREAS,
     SMALL_THEMES,
     THEMES,

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
-from matchmaker.ranking.documents import FundingRecord, NeedDoc, OfferDoc
-from matchmaker.ranking.encoding import (
+from matchmaker.engine.documents import FundingRecord, NeedDoc, OfferDoc
+from matchmaker.engine.encoding import (
     _FEW,
     EncodedNeeds,
     EncodedOffers,
@@ -33,11 +33,11 @@ from matchmaker.ranking.encoding import (
     surfaces_of,
     take,
 )
-from matchmaker.ranking.history import FunderHistory
-from matchmaker.ranking.text import TextEncoder
+from matchmaker.engine.history import FunderHistory
+from matchmaker.engine.text import TextEncoder
 
 if TYPE_CHECKING:
-    from matchmaker.ranking.model import MatchRanker
+    from matchmaker.engine.model import MatchRanker
 
 TAIL_ROWS = 1024  # upserted rows kept apart before a merge
 DEAD_SHARE = 8  # merge once more than 1/8 of the main rows are dead

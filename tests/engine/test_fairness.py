@@ -11,9 +11,9 @@ from functools import lru_cache
 
 from support import TODAY, in_future, need, offer
 
-from matchmaker.ranking.documents import read_records
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.documents import read_records
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.model import MatchRanker
 from matchmaker.settings import PROJECT_ROOT
 
 

@@ -5,9 +5,9 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from support import TODAY, fitted, history, need, offer, record
 
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.learning import combine
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.index import NeedIndex, OfferIndex
+from matchmaker.engine.learning import combine
+from matchmaker.engine.model import MatchRanker
 
 OFFERS = [
     offer("b1", funder_id="borders-fund", title="Border management", gcm_objectives=(11,), countries=("SEN",), global_=False),

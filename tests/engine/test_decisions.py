@@ -11,7 +11,7 @@ from sklearn.base import clone
 from support import decisions, fitted, history
 from support import fitted_on_decisions as fit
 
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.model import MatchRanker
 
 
 def change(model: MatchRanker) -> dict[str, float]:
@@ -65,7 +65,7 @@ def test_the_same_decisions_give_the_same_weights():
 
 def test_the_same_data_give_the_same_weights_in_any_process():
     # String hashing differs between processes: nothing fitted may depend on set order.
-    script = ("from matchmaker.ranking.documents import read_records; from matchmaker.ranking.model import MatchRanker; "
+    script = ("from matchmaker.engine.documents import read_records; from matchmaker.engine.model import MatchRanker; "
               "from matchmaker.settings import PROJECT_ROOT; "
               "print(MatchRanker(max_queries=200).fit(read_records(PROJECT_ROOT / 'seed' / 'history.csv')).weights_.tolist())")
     runs = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},

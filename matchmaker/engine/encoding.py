@@ -23,19 +23,19 @@ try:  # scipy's own kernel for a sparse column times a scalar, added into a dens
 except ImportError:  # pragma: no cover - a scipy without it: numpy does the same, slower
     _csc_matvec = None
 
-from matchmaker.ranking.documents import (
+from matchmaker.engine.documents import (
     CAPACITY_AREAS,
     RESOURCE_TYPES,
     NeedDoc,
     OfferDoc,
 )
-from matchmaker.ranking.reference import (
+from matchmaker.engine.reference import (
     area_levels,
     country_areas,
     sector_category,
     sector_key,
 )
-from matchmaker.ranking.text import (
+from matchmaker.engine.text import (
     TextEncoder,
     analyze_with_surfaces,
     concept_vocabulary,

@@ -5,8 +5,8 @@ import pytest
 import skops.io as sio
 from support import TODAY, fitted, need, offer
 
-from matchmaker.ranking.index import OfferIndex
-from matchmaker.ranking.persistence import (
+from matchmaker.engine.index import OfferIndex
+from matchmaker.engine.persistence import (
     UntrustedModelError,
     data_reference,
     load_model,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from matchmaker import vocabulary
-from matchmaker.ranking.text import fold
+from matchmaker.engine.text import fold
 
 
 @lru_cache(maxsize=1)

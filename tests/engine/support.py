@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from matchmaker.ranking.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.documents import DecisionRecord, FundingRecord, NeedDoc, OfferDoc
+from matchmaker.engine.model import MatchRanker
 
 TODAY = date(2025, 6, 1)
 

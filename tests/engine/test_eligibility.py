@@ -2,7 +2,7 @@
 
 from support import TODAY, fitted, in_future, need, offer
 
-from matchmaker.ranking.index import OfferIndex
+from matchmaker.engine.index import OfferIndex
 
 
 def ranked_ids(the_need, offers):

@@ -190,7 +190,7 @@ class Glossary:
 
 @lru_cache(maxsize=1)
 def glossary() -> Glossary:
-    with files("matchmaker.ranking").joinpath("data/glossary.csv").open(encoding="utf-8") as fh:
+    with files("matchmaker.engine").joinpath("data/glossary.csv").open(encoding="utf-8") as fh:
         return Glossary(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 

@@ -13,14 +13,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matchmaker.evaluation.bench import (
-    synthetic_needs,
-    synthetic_offers,
-    synthetic_records,
-)
-from matchmaker.ranking import encoding
-from matchmaker.ranking import index as index_module
-from matchmaker.ranking.encoding import (
+from matchmaker.engine import encoding
+from matchmaker.engine import index as index_module
+from matchmaker.engine.encoding import (
     Row,
     SparseRows,
     _postings_dot,
@@ -29,12 +24,17 @@ from matchmaker.ranking.encoding import (
     row_terms,
     rows_dot,
 )
-from matchmaker.ranking.explain import RankedOffer, build, top_k
-from matchmaker.ranking.history import FunderHistory
-from matchmaker.ranking.index import NeedIndex, OfferIndex
-from matchmaker.ranking.model import MatchRanker
-from matchmaker.ranking.scan import OneNeed, sequential_dot
-from matchmaker.ranking.text import analyze, analyze_with_surfaces, concept_surfaces
+from matchmaker.engine.explain import RankedOffer, build, top_k
+from matchmaker.engine.history import FunderHistory
+from matchmaker.engine.index import NeedIndex, OfferIndex
+from matchmaker.engine.model import MatchRanker
+from matchmaker.engine.scan import OneNeed, sequential_dot
+from matchmaker.engine.text import analyze, analyze_with_surfaces, concept_surfaces
+from matchmaker.evaluation.bench import (
+    synthetic_needs,
+    synthetic_offers,
+    synthetic_records,
+)
 
 TODAY = date.today()  # the synthetic deadlines are relative to it
 N_FUNDERS = 30

@@ -2,7 +2,7 @@
 
 from support import TODAY, fitted, history, need, offer
 
-from matchmaker.ranking.index import NeedIndex, OfferIndex
+from matchmaker.engine.index import NeedIndex, OfferIndex
 
 
 def test_upsert_and_remove_change_what_ranks():

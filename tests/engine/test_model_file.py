@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from support import fitted, history
 
-from matchmaker.ranking.persistence import load_model, save_model
+from matchmaker.engine.persistence import load_model, save_model
 from matchmaker.ranking.service import fit_or_load
 
 SAVE_FOREVER = """
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {support!r})
 from support import fitted
-from matchmaker.ranking.persistence import save_model
+from matchmaker.engine.persistence import save_model
 model = fitted()
 print("saving", flush=True)
 while True:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from support import TODAY, fitted, history, need, offer
 
-from matchmaker.ranking.blocks import AREA_SCORES, GLOBAL_SCORE, offer_evidence
-from matchmaker.ranking.encoding import EncodedNeeds, EncodedOffers
-from matchmaker.ranking.index import OfferIndex
+from matchmaker.engine.blocks import AREA_SCORES, GLOBAL_SCORE, offer_evidence
+from matchmaker.engine.encoding import EncodedNeeds, EncodedOffers
+from matchmaker.engine.index import OfferIndex
 
 
 def evidence(the_need, offers):

@@ -20,12 +20,12 @@ import msgspec
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.ranking.documents import NeedDoc, OfferDoc
-from matchmaker.ranking.encoding import Row, doc_text, need_areas, theme_tokens
-from matchmaker.ranking.history import FunderHistory, need_attributes
-from matchmaker.ranking.reference import countries, sector_category, sector_key, sector_label
-from matchmaker.ranking.text import concept_surfaces, fold, shared_terms
-from matchmaker.ranking.wording import Words, words
+from matchmaker.engine.documents import NeedDoc, OfferDoc
+from matchmaker.engine.encoding import Row, doc_text, need_areas, theme_tokens
+from matchmaker.engine.history import FunderHistory, need_attributes
+from matchmaker.engine.reference import countries, sector_category, sector_key, sector_label
+from matchmaker.engine.text import concept_surfaces, fold, shared_terms
+from matchmaker.engine.wording import Words, words
 
 BLOCKS = ("text", "thematic", "geography", "resources_amount", "history")
 LEVELS = ("strong", "good", "fair", "weak")  # best first; ``label_thresholds_`` holds the three cut points

@@ -22,10 +22,10 @@ from typing import Any
 
 import skops.io as sio
 
-from matchmaker.ranking.documents import read_records
-from matchmaker.ranking.model import MatchRanker
+from matchmaker.engine.documents import read_records
+from matchmaker.engine.model import MatchRanker
 
-TRUSTED_TYPES = ["matchmaker.ranking.model.MatchRanker", "matchmaker.ranking.text.TextEncoder"]
+TRUSTED_TYPES = ["matchmaker.engine.model.MatchRanker", "matchmaker.engine.text.TextEncoder"]
 
 
 class UntrustedModelError(ValueError):
@@ -43,7 +43,7 @@ def data_reference(path: str | Path) -> dict[str, Any]:
 
 def _environment() -> dict[str, Any]:
     packages = ("matchmaker", "scikit-learn", "numpy", "scipy", "skops", "msgspec")
-    glossary = files("matchmaker.ranking").joinpath("data/glossary.csv").read_bytes()
+    glossary = files("matchmaker.engine").joinpath("data/glossary.csv").read_bytes()
     return {
         "versions": {"python": platform.python_version(), **{p: version(p) for p in packages}},
         "glossary_sha256": _sha256(glossary),
