@@ -23,17 +23,39 @@ from matchmaker.engine.encoding import EncodedNeeds, EncodedOffers
 RULES = ("closed", "deadline", "resource_type", "geography", "amount")
 
 
+# Each rule's test, written once: on the (needs, offers) matrices below, and on one need
+# against an index's columns in ``scan``.
+
+
+def in_time(deadline: np.ndarray, day: int) -> np.ndarray:
+    """Deadlines (ordinal days) not yet passed on ``day``."""
+    return deadline >= day
+
+
+def shares_resource(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Resource masks with a type in common, or either side silent."""
+    return (a == 0) | (b == 0) | ((a & b) != 0)
+
+
+def has_budget(remaining: np.ndarray) -> np.ndarray:
+    """Budget left, or none stated (NaN compares False)."""
+    return ~(remaining <= 0)
+
+
+def above_minimum(amount: np.ndarray, minimum: np.ndarray) -> np.ndarray:
+    """A need's remaining amount not below an offer's smallest ticket (an unknown one passes)."""
+    return ~(amount < minimum)
+
+
 def rules(needs: EncodedNeeds, offers: EncodedOffers, geography: np.ndarray, today: date) -> dict[str, np.ndarray]:
     """Boolean (needs, offers) masks (or broadcastable to it) of the pairs that pass each rule."""
     day = today.toordinal()
-    a, b = needs.resources[:, None], offers.resources[None, :]
     return {
         "closed": offers.open[None, :],
-        "deadline": (needs.deadline >= day)[:, None] & (offers.deadline >= day)[None, :],
-        "resource_type": (a == 0) | (b == 0) | ((a & b) != 0),
+        "deadline": in_time(needs.deadline, day)[:, None] & in_time(offers.deadline, day)[None, :],
+        "resource_type": shares_resource(needs.resources[:, None], offers.resources[None, :]),
         "geography": geography > 0,
-        # NaN compares False: an unknown amount or minimum passes
-        "amount": ~(offers.remaining <= 0)[None, :] & ~(needs.amount[:, None] < offers.min[None, :]),
+        "amount": has_budget(offers.remaining)[None, :] & above_minimum(needs.amount[:, None], offers.min[None, :]),
     }
 
 

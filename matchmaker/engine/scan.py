@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from matchmaker.engine.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
 from matchmaker.engine.documents import NeedDoc
+from matchmaker.engine.eligibility import above_minimum, has_budget, in_time, shares_resource
 from matchmaker.engine.encoding import (
     AREAS,
     Row,
@@ -161,12 +162,12 @@ class Scan:
         columns = index.columns
         day = today.toordinal()
         self.rows = np.zeros(0, dtype=np.int64)
-        if not needs.deadline[0] >= day:
+        if not in_time(needs.deadline, day)[0]:
             return
         main, tail = index.main["encoded"], index.tail["encoded"] if index.tail is not None else None
         ok = _offer_ok(index, day, int(needs.resources[0])).copy()
-        if not np.isnan(needs.amount[0]):
-            ok &= ~(needs.amount < columns.min)
+        if not np.isnan(needs.amount[0]):  # (an unknown amount passes every minimum)
+            ok &= above_minimum(needs.amount, columns.min)
         if kinds is not None:
             ok &= index.kind_mask(kinds)
         if allowed_ids is not None:
@@ -291,11 +292,11 @@ def _offer_ok(index: OfferIndex, day: int, resources: int) -> np.ndarray:
     cached = index._cache.get("offer_ok")
     if cached is None or cached[0] != day:
         columns = index.columns
-        cached = index._cache["offer_ok"] = (day, columns.alive & columns.open & (columns.deadline >= day) & ~(columns.remaining <= 0), {})
+        alive = columns.alive & columns.open
+        cached = index._cache["offer_ok"] = (day, alive & in_time(columns.deadline, day) & has_budget(columns.remaining), {})
     by_mask: dict[int, np.ndarray] = cached[2]
-    if resources not in by_mask:  # (a == 0) | (b == 0) | ((a & b) != 0), as ``eligible`` has it
-        b = index.columns.resources
-        by_mask[resources] = cached[1] & ((b == 0) | ((b & np.uint8(resources)) != 0)) if resources else cached[1]
+    if resources not in by_mask:
+        by_mask[resources] = cached[1] & shares_resource(np.array([resources], dtype=np.uint8), index.columns.resources)
     return by_mask[resources]
 
 
