@@ -24,10 +24,16 @@ CAPACITY_AREAS: tuple[str, ...] = get_args(CapacityArea)
 ORGANISATION_KINDS: tuple[str, ...] = get_args(OrganisationKind)
 
 
+# A document's id: the database's integer for needs and offers (so ids stay ``int`` from the
+# database to the response); a record's or a funder's reference where funding records are
+# ranked as needs and funders as offers (evaluation). The engine only compares them.
+DocId = int | str
+
+
 class NeedDoc(msgspec.Struct, frozen=True, kw_only=True):
     """A capacity need posted by a state (or a past funding record taken as a need)."""
 
-    id: str
+    id: DocId
     title: str
     description: str = ""
     language: str | None = None
@@ -47,7 +53,7 @@ class NeedDoc(msgspec.Struct, frozen=True, kw_only=True):
 class OfferDoc(msgspec.Struct, frozen=True, kw_only=True):
     """A funding offer published by a funder; a funder known only by its history is one too."""
 
-    id: str
+    id: DocId
     funder_id: str
     funder_kind: str = "bilateral_donor"
     #: For a diaspora organisation, its country of origin, which counts as geographic focus.

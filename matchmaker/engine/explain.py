@@ -20,7 +20,7 @@ import msgspec
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.engine.documents import NeedDoc, OfferDoc
+from matchmaker.engine.documents import DocId, NeedDoc, OfferDoc
 from matchmaker.engine.encoding import Row, doc_text, need_areas, theme_tokens
 from matchmaker.engine.history import FunderHistory, need_attributes
 from matchmaker.engine.reference import countries, sector_category, sector_key, sector_label
@@ -55,7 +55,7 @@ class Label(msgspec.Struct, frozen=True):
 
 
 class RankedOffer(msgspec.Struct, frozen=True):
-    offer_id: str
+    offer_id: DocId
     score: float
     explanation: list[Factor]
     shortfalls: list[Shortfall] = []
@@ -63,7 +63,7 @@ class RankedOffer(msgspec.Struct, frozen=True):
 
 
 class RankedNeed(msgspec.Struct, frozen=True):
-    need_id: str
+    need_id: DocId
     score: float
     explanation: list[Factor]
     shortfalls: list[Shortfall] = []

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
-from matchmaker.engine.documents import FundingRecord, NeedDoc, OfferDoc
+from matchmaker.engine.documents import DocId, FundingRecord, NeedDoc, OfferDoc
 from matchmaker.engine.encoding import (
     _FEW,
     EncodedNeeds,
@@ -119,7 +119,7 @@ class _Index:
         self._tail: dict[str, Any] | None = None
         self._dead = 0
         self.position = {doc.id: i for i, doc in enumerate(docs)}
-        self._twins: dict[str, list[int]] = {}  # earlier live rows of an id given twice (rare)
+        self._twins: dict[DocId, list[int]] = {}  # earlier live rows of an id given twice (rare)
         if len(self.position) < len(docs):
             for i, doc in enumerate(docs):
                 if self.position[doc.id] != i:
@@ -166,7 +166,7 @@ class _Index:
                 self._live_docs = [doc for doc, live in zip(self._docs, alive.tolist()) if live]
         return self._live_docs
 
-    def get(self, doc_id: str) -> Any:
+    def get(self, doc_id: DocId) -> Any:
         """The live document with this id, or ``None``."""
         row = self.position.get(doc_id)
         return None if row is None else self._docs[row]
@@ -194,7 +194,7 @@ class _Index:
         self.columns.alive[row] = False
         self._dead += 1
 
-    def _drop(self, doc_id: str) -> bool:
+    def _drop(self, doc_id: DocId) -> bool:
         """Mark every row of ``doc_id`` dead; whether there was one."""
         row = self.position.pop(doc_id, None)
         if row is None:
@@ -225,7 +225,7 @@ class _Index:
         self._changed()
         self._maybe_merge()
 
-    def remove(self, ids: Collection[str]) -> None:
+    def remove(self, ids: Collection[DocId]) -> None:
         """Drop the documents with these ids (unknown ids are ignored)."""
         changed = False
         for doc_id in ids:
@@ -250,7 +250,7 @@ class _Index:
     def _warm(self) -> None:
         """Build what queries of the main segment read, now rather than in the next query."""
 
-    def mask(self, allowed_ids: Collection[str] | None = None) -> np.ndarray:
+    def mask(self, allowed_ids: Collection[DocId] | None = None) -> np.ndarray:
         """Logical rows allowed by the caller's own filters (ids it selected, e.g. with SQL)."""
         out = np.ones(self.size, dtype=bool)
         if allowed_ids is not None:
@@ -258,7 +258,7 @@ class _Index:
             out[[self._logical(self.position[i]) for i in allowed_ids if i in self.position]] = True
         return out
 
-    def physical_mask(self, allowed_ids: Collection[str]) -> np.ndarray:
+    def physical_mask(self, allowed_ids: Collection[DocId]) -> np.ndarray:
         """``mask`` over the physical rows (main segment, then tail; dead rows included)."""
         out = np.zeros(self.columns.n, dtype=bool)
         out[[self.position[i] for i in allowed_ids if i in self.position]] = True
@@ -388,7 +388,7 @@ class OfferIndex(_Index):
             self._cache["live_funders"] = known if use else None
         return self._cache["live_funders"]
 
-    def mask(self, allowed_ids: Collection[str] | None = None, kinds: Collection[str] | None = None) -> np.ndarray:
+    def mask(self, allowed_ids: Collection[DocId] | None = None, kinds: Collection[str] | None = None) -> np.ndarray:
         out = super().mask(allowed_ids)
         return out & np.isin(self.kind, list(kinds)) if kinds is not None else out
 

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from matchmaker.engine.blocks import OFFER_FEATURES, Evidence, offer_evidence
 from matchmaker.engine.documents import (
     DecisionRecord,
+    DocId,
     FundingRecord,
     NeedDoc,
     OfferDoc,
@@ -329,7 +330,7 @@ class MatchRanker(BaseEstimator):
         limit: int = 20,
         today: date | None = None,
         kinds: Collection[str] | None = None,
-        allowed_ids: Collection[str] | None = None,
+        allowed_ids: Collection[DocId] | None = None,
         language: str = DEFAULT_LANGUAGE,
     ) -> list[RankedOffer]:
         """The best eligible offers for a need, best first, each with its explanation (in ``language``)."""
@@ -371,7 +372,7 @@ class MatchRanker(BaseEstimator):
 
     def excluded_needs(
         self, offer: OfferDoc, index: NeedIndex, today: date | None = None,
-        allowed_ids: Collection[str] | None = None,
+        allowed_ids: Collection[DocId] | None = None,
     ) -> dict[str, int]:
         """``excluded`` the other way: needs of ``index`` (among ``allowed_ids``) kept from an offer."""
         check_is_fitted(self)
@@ -391,8 +392,8 @@ class MatchRanker(BaseEstimator):
         limit: int = 20,
         today: date | None = None,
         kinds: Collection[str] | None = None,
-        allowed_ids: Collection[str] | None = None,
-    ) -> list[tuple[str, float]]:
+        allowed_ids: Collection[DocId] | None = None,
+    ) -> list[tuple[DocId, float]]:
         """``rank`` without the explanations: (offer id, ranking score) of the best offers, best first.
 
         The ranking score is the one offers are ordered by (``score``); ``rank`` reports each
@@ -413,7 +414,7 @@ class MatchRanker(BaseEstimator):
 
     def _top_few(
         self, needs: Sequence[NeedDoc] | NeedIndex, index: OfferIndex, limit: int, today: date | None,
-        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+        kinds: Collection[str] | None, allowed_ids: Collection[DocId] | None,
     ) -> tuple[Scored, np.ndarray]:
         """One need scored against a small index, and the positions of its best eligible offers."""
         scored = self._scored(needs, index, today)
@@ -422,7 +423,7 @@ class MatchRanker(BaseEstimator):
 
     def _scan_top(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
-        kinds: Collection[str] | None, allowed_ids: Collection[str] | None,
+        kinds: Collection[str] | None, allowed_ids: Collection[DocId] | None,
     ) -> tuple[OneNeed, np.ndarray, Scored, np.ndarray] | None:
         """``score``'s arithmetic on the eligible offers of a big index only, and the best of them:
         (the encoded need, the survivors' physical rows, their scores and evidence, the positions
@@ -453,7 +454,7 @@ class MatchRanker(BaseEstimator):
 
     def _rank_scan(
         self, need: NeedDoc, index: OfferIndex, limit: int, today: date,
-        kinds: Collection[str] | None, allowed_ids: Collection[str] | None, language: str,
+        kinds: Collection[str] | None, allowed_ids: Collection[DocId] | None, language: str,
     ) -> list[RankedOffer]:
         """``rank`` over a big index: ``_scan_top``, then the chosen offers' explanations."""
         top = self._scan_top(need, index, limit, today, kinds, allowed_ids)
@@ -481,7 +482,7 @@ class MatchRanker(BaseEstimator):
         index: NeedIndex,
         limit: int = 20,
         today: date | None = None,
-        allowed_ids: Collection[str] | None = None,
+        allowed_ids: Collection[DocId] | None = None,
         language: str = DEFAULT_LANGUAGE,
     ) -> list[RankedNeed]:
         """The best eligible needs for an offer, best first, each with its explanation (in ``language``)."""

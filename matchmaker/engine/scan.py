@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matchmaker.engine.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
-from matchmaker.engine.documents import NeedDoc
+from matchmaker.engine.documents import DocId, NeedDoc
 from matchmaker.engine.eligibility import above_minimum, has_budget, in_time, shares_resource
 from matchmaker.engine.encoding import (
     AREAS,
@@ -156,7 +156,7 @@ class Scan:
         index: OfferIndex,
         today: date,
         kinds: Collection[str] | None,
-        allowed_ids: Collection[str] | None,
+        allowed_ids: Collection[DocId] | None,
     ) -> None:
         self.needs, self.queries, self.index = needs, needs.query, index
         columns = index.columns

@@ -56,7 +56,7 @@ T = TypeVar("T")
 
 def need_doc(row: asyncpg.Record) -> NeedDoc:
     return NeedDoc(
-        id=str(row["id"]), title=row["title"], description=row["description"], language=row["language"],
+        id=row["id"], title=row["title"], description=row["description"], language=row["language"],
         countries=(row["country"],), regions=tuple(row["regions"]), gcm_objectives=tuple(row["gcm_objectives"]),
         capacity_areas=tuple(row["capacity_areas"]), sectors=tuple(row["sectors"]),
         resource_types=tuple(row["resource_types"]), amount_usd=row["remaining_usd"], deadline=row["deadline"],
@@ -65,7 +65,7 @@ def need_doc(row: asyncpg.Record) -> NeedDoc:
 
 def offer_doc(row: asyncpg.Record) -> OfferDoc:
     return OfferDoc(
-        id=str(row["id"]), funder_id=str(row["organisation_id"]), funder_kind=row["kind"],
+        id=row["id"], funder_id=str(row["organisation_id"]), funder_kind=row["kind"],
         funder_country=row["origin_country"], title=row["title"], description=row["description"],
         language=row["language"], gcm_objectives=tuple(row["gcm_objectives"]),
         capacity_areas=tuple(row["capacity_areas"]), sectors=tuple(row["sectors"]),
@@ -93,7 +93,7 @@ async def load_training_data(conn: asyncpg.Connection) -> tuple[list[FundingReco
     needs = {d.id: d for d in map(need_doc, await fetch_all(ranking_sql.ranking_needs(conn, ids=[r["need_id"] for r in rows])))}
     offers = {d.id: d for d in map(offer_doc, await fetch_all(ranking_sql.ranking_offers(conn, ids=[r["offer_id"] for r in rows])))}
     return records, [
-        DecisionRecord(need=needs[str(r["need_id"])], offer=offers[str(r["offer_id"])], approved=r["approved"]) for r in rows
+        DecisionRecord(need=needs[r["need_id"]], offer=offers[r["offer_id"]], approved=r["approved"]) for r in rows
     ]
 
 
@@ -300,11 +300,11 @@ class RankingService:
         self._versions.changed("needs", changed_needs)
         self._versions.changed("offers", changed_offers)
         if changed_offers:
-            offers_in = await self._engine(self._offers_entering, [d for d in offers if int(d.id) in changed_offers])
+            offers_in = await self._engine(self._offers_entering, [d for d in offers if d.id in changed_offers])
             self._offer_pages.judge(functools.partial(_offer_page_stale, changed_offers, offers_in))
         if changed_needs:
             ranked: set[int] = {key[0] for key in self._need_pages.keys()}
-            needs_in = await self._engine(self._needs_entering, [d for d in needs if int(d.id) in changed_needs], ranked)
+            needs_in = await self._engine(self._needs_entering, [d for d in needs if d.id in changed_needs], ranked)
             self._need_pages.judge(functools.partial(_need_page_stale, changed_needs, ranked, needs_in))
 
     def _offers_entering(self, offers: list[OfferDoc]) -> dict[int, list[tuple[OfferDoc, float]]]:
@@ -319,7 +319,7 @@ class RankingService:
 
     def _needs_entering(self, needs: list[NeedDoc], offer_ids: set[int]) -> dict[int, list[tuple[NeedDoc, float]]]:
         """For each offer with a kept page, the changed needs now eligible for it, with their scores."""
-        allowed = [str(i) for i in offer_ids]
+        allowed = list(offer_ids)
         entering: dict[int, list[tuple[NeedDoc, float]]] = {}
         for need in needs if allowed else ():
             for offer_id, score in self.ranker.shortlist(need, self.offers, limit=len(allowed), allowed_ids=allowed):
@@ -419,11 +419,11 @@ def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list)
     """Open documents are (re-)indexed, closed, funded or exhausted ones leave the index;
     returns the ids whose indexed document changed."""
     docs = {d.id: d for d in open_docs}
-    moved = {i for i in ids if index.get(str(i)) != docs.get(str(i))}
-    gone = {str(i) for i in moved} - docs.keys()
+    moved = {i for i in ids if index.get(i) != docs.get(i)}
+    gone = moved - docs.keys()
     if gone:
         index.remove(gone)
-    index.upsert([docs[str(i)] for i in moved if str(i) in docs])
+    index.upsert([docs[i] for i in moved if i in docs])
     return moved
 
 
