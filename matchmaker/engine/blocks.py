@@ -95,12 +95,22 @@ def text(needs: EncodedNeeds, offers: EncodedOffers) -> Evidence:
     return Evidence(cross(needs.text, offers.text), needs.has_text[:, None] & offers.has_text[None, :])
 
 
+def global_cover(global_: np.ndarray) -> np.ndarray:
+    """Geography of offers before their areas are read: a global offer covers every place."""
+    return np.where(global_, np.float32(GLOBAL_SCORE), np.float32(0))
+
+
+def cover_at(values: np.ndarray, level: str) -> np.ndarray:
+    """Geography where an area of ``level`` is shared: the better of the two."""
+    return np.maximum(values, np.float32(AREA_SCORES[level]))
+
+
 def geography(needs: EncodedNeeds, offers: EncodedOffers) -> Evidence:
     """Best level at which the offer's declared areas cover the need; 0 means ineligible."""
-    values = np.where(offers.global_, np.float32(GLOBAL_SCORE), np.float32(0))[None, :]
+    values = global_cover(offers.global_)[None, :]
     for level in AREAS:
         hit = cross(needs.areas[level], offers.areas[level]) > 0
-        values = np.maximum(values, np.where(hit, np.float32(AREA_SCORES[level]), np.float32(0)))
+        values = np.where(hit, cover_at(values, level), values)
     return Evidence(values, np.True_)
 
 

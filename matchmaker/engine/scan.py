@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from matchmaker.engine.blocks import AREA_SCORES, GLOBAL_SCORE, Evidence, count_cosine, cover, resource_share
+from matchmaker.engine.blocks import Evidence, count_cosine, cover, cover_at, global_cover, resource_share
 from matchmaker.engine.documents import DocId, NeedDoc
 from matchmaker.engine.eligibility import above_minimum, has_budget, in_time, shares_resource
 from matchmaker.engine.encoding import (
@@ -177,7 +177,7 @@ class Scan:
             tokens = needs.areas[level]
             if len(tokens):
                 hit = _holding(tokens, main.areas[level], tail.areas[level].rows if tail is not None else None)
-                geography[hit] = np.maximum(geography[hit], np.float32(AREA_SCORES[level]))
+                geography[hit] = cover_at(geography[hit], level)
         ok &= geography > 0
         self.rows = rows = np.flatnonzero(ok)
         self.geography = geography[rows]
@@ -302,7 +302,7 @@ def _offer_ok(index: OfferIndex, day: int, resources: int) -> np.ndarray:
 
 def _base_geography(index: OfferIndex) -> np.ndarray:
     if "geography" not in index._cache:
-        index._cache["geography"] = np.where(index.columns.global_, np.float32(GLOBAL_SCORE), np.float32(0))
+        index._cache["geography"] = global_cover(index.columns.global_)
     return index._cache["geography"]
 
 
