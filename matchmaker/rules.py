@@ -15,7 +15,7 @@ import msgspec
 
 from matchmaker.errors import FieldError, InvalidInput
 from matchmaker.schemas import MAX_AMOUNT, MIN_AMOUNT, decode_money
-from matchmaker.vocabulary import countries, currencies_with_rates, dac_sectors, minor_units, region_names
+from matchmaker.vocabulary import countries, currencies_with_rates, dac_sectors, minor_units, region_aliases
 
 
 def check_country(field: str, code: str | None) -> None:
@@ -67,14 +67,14 @@ def check_distinct(field: str, values: list[Any] | None) -> None:
 
 
 def place_filters(country: str | None, region: str | None) -> tuple[str | None, str | None]:
-    """List filters by place, as stored: ``sen`` is ``SEN``, ``western africa`` is ``Western
-    Africa``; an unknown one is an error, not an empty list."""
+    """List filters by place, as stored: ``sen`` is ``SEN``; ``western africa`` and ``Afrique de
+    l'Ouest`` are ``Western Africa``; an unknown one is an error, not an empty list."""
     checks = Checks()
     if country is not None:
         country = country.upper()
         checks(check_country, "country", country)
     if region is not None:
-        known = region_names()
+        known = region_aliases()
         if region.strip().lower() in known:
             region = known[region.strip().lower()]
         else:

@@ -7,6 +7,7 @@ import pytest
 
 from matchmaker import vocabulary
 from matchmaker.engine import documents
+from tests.factories import offer_body
 
 # (table or domain, a column its CHECK constraint names, the vocabulary it must equal)
 CHECKED = [
@@ -51,3 +52,20 @@ def test_the_ranker_reads_the_same_vocabulary():
     assert documents.RESOURCE_TYPES == get_args(vocabulary.ResourceType)
     assert documents.CAPACITY_AREAS == get_args(vocabulary.CapacityArea)
     assert documents.ORGANISATION_KINDS == get_args(vocabulary.OrganisationKind)
+
+
+def test_every_un_m49_area_has_its_french_and_spanish_names():
+    areas = {row[level] for row in vocabulary.countries().values()
+             for level in ("region", "sub_region", "intermediate_region") if row[level]}
+    assert areas <= vocabulary.region_translations().keys()
+    assert all(all(names) for names in vocabulary.region_translations().values())
+
+
+async def test_place_filters_take_region_names_in_the_three_languages(api):
+    african = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=["Africa"]))).json()
+    asian = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=["Asia"]))).json()
+    for name in ("Western Africa", "afrique de l'ouest", "ÁFRICA OCCIDENTAL"):
+        r = await api.get("/api/v1/offers", params={"region": name})
+        assert r.status_code == 200, r.text
+        assert [o["id"] for o in r.json()["items"]] == [african["id"]], name
+    assert asian["id"] in [o["id"] for o in (await api.get("/api/v1/offers", params={"region": "Asie"})).json()["items"]]

@@ -150,7 +150,7 @@ def geography_detail(facts: NeedFacts, offer: OfferDoc, say: Words) -> str:
     for level in ("subregion", "region"):
         names = list(dict.fromkeys(r for r in offer.regions if r.strip().lower() in facts.sets[level]))
         if names:
-            return say("covers", places=say.join(names))
+            return say("covers", places=say.join(say.region(name) for name in names))
     return say("global")
 
 
@@ -267,7 +267,7 @@ def _area_name(place: tuple[str, str] | None, say: Words) -> str:
     level, token = place
     if level == "country":
         return say.country(token)
-    return _area_names().get(token, token.title())
+    return say.region(_area_names().get(token, token.title()))
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from babel.lists import format_list
 from babel.numbers import format_compact_currency, format_decimal, format_percent, get_decimal_symbol
 
-from matchmaker.vocabulary import countries
+from matchmaker.vocabulary import countries, region_translations
 
 LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
@@ -163,6 +163,11 @@ class Words:
         if row is None:
             return code
         return row[("name", "name_fr", "name_es")[self._column]] or row["name"]
+
+    def region(self, name: str) -> str:
+        """A UN M49 region's, sub-region's or intermediate region's name."""
+        names = region_translations().get(name)
+        return names[self._column] if names else name
 
     def join(self, items: Iterable[object]) -> str:
         return _join(tuple(map(str, items)), self.language)

@@ -89,5 +89,20 @@ def region_names() -> dict[str, str]:
     return {name.lower(): name for name in names}
 
 
+@lru_cache(maxsize=1)
+def region_translations() -> dict[str, tuple[str, str, str]]:
+    """Each UN M49 area's name (as ``countries`` writes it) → its names in English, French and Spanish."""
+    return {row["name"]: (row["name"], row["name_fr"], row["name_es"]) for row in _read("regions.csv")}
+
+
+@lru_cache(maxsize=1)
+def region_aliases() -> dict[str, str]:
+    """Every UN M49 area by its lower-case name in English, French or Spanish → its name as stored."""
+    aliases = dict(region_names())
+    for name, names in region_translations().items():
+        aliases.update({alias.lower(): name for alias in names})
+    return aliases
+
+
 def region_of(country: str) -> str:
     return countries().get(country, {}).get("region", "")

@@ -97,3 +97,10 @@ def test_exclusions_count_each_offer_under_the_first_rule_it_fails():
     only_senegal = offer("sen", global_=False, countries=("SEN",))
     assert ranker.excluded_needs(only_senegal, needs, today=TODAY)["geography"] == 1
     assert ranker.excluded_needs(only_senegal, needs, today=TODAY, allowed_ids={"sen"})["geography"] == 0
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "covers Western Africa"), ("fr", "couvre Afrique de l'Ouest"),
+                                                 ("es", "cubre África occidental")])
+def test_regions_are_named_in_the_reader_s_language(language, words):
+    result = ranked_one(need(countries=("SEN",)), offer("west", global_=False, regions=("Western Africa",)), language)
+    assert next(f.detail for f in result.explanation if f.factor == "geography") == words
