@@ -32,7 +32,6 @@ import numpy as np
 
 from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
-from matchmaker.db.migrate import migrate
 from matchmaker.db.queries import fetch_all
 from matchmaker.db.server import ensure_database, throwaway_server, with_database
 from matchmaker.evaluation.bench import measure, synthetic_needs, synthetic_offers
@@ -43,6 +42,7 @@ from matchmaker.ranking.queries import ranking_sql
 from matchmaker.schemas import encode_offset
 from matchmaker.search.concepts import document_concepts
 from matchmaker.search.index import refresh_concepts
+from matchmaker.upkeep import bring_up_to_date
 
 PASSWORD = "bench-password-0123"
 _REGIONS = {"Africa", "Americas", "Asia", "Europe", "Oceania"}
@@ -67,7 +67,7 @@ async def load_world(dsn: str, size: int, needs: int = 1) -> tuple[list[int], li
     returns (need ids, words to search for)."""
     conn = await asyncpg.connect(dsn)  # default codecs: COPY needs numeric's binary encoder
     try:
-        await migrate(conn)
+        await bring_up_to_date(conn)
         funders = [
             (await create_organisation(conn, OrganisationCreate(name=f"Bench funder {i}", kind="foundation",
                                                                 country="CHE"))).id

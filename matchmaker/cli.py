@@ -80,10 +80,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from matchmaker.db.migrate import migrate
+    from matchmaker.upkeep import bring_up_to_date
 
     async def work(conn: asyncpg.Connection) -> None:
-        applied = await migrate(conn)
+        applied = await bring_up_to_date(conn)
         print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
 
     _run(work)

@@ -25,7 +25,7 @@ from asyncpg import Connection, Record
 
 from matchmaker.db.queries import fetch_all, load
 from matchmaker.errors import MatchmakerError
-from matchmaker.settings import rates_stale_days
+from matchmaker.settings import REFERENCE_DIR, rates_stale_days
 
 
 class RatesQueries(Protocol):
@@ -206,6 +206,21 @@ def _bundled_newest(path: Path) -> date:
     with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as fh:
         fh.readline()
         return _day(fh.readline().decode().split(",", 1)[0])
+
+
+async def sync_rates(conn: asyncpg.Connection) -> None:
+    """The fixed parities (``reference/rate_pegs.csv``) and the bundled ECB history, as
+    ``db migrate`` brings them up to date; running it again changes nothing."""
+    with (REFERENCE_DIR / "rate_pegs.csv").open(encoding="utf-8", newline="") as fh:
+        pegs = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    await rates_sql.upsert_rate_peg(conn, [
+        {
+            "currency": r["currency"], "anchor": r["anchor"], "units_per_anchor": Decimal(r["units_per_anchor"]),
+            "since": date.fromisoformat(r["since"]), "legal_source": r["legal_source"],
+        }
+        for r in pegs
+    ])
+    await load_bundled(conn)
 
 
 async def load_bundled(conn: asyncpg.Connection) -> LoadReport | None:

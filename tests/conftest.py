@@ -22,7 +22,6 @@ from matchmaker.accounts.schemas import UserCreate
 from matchmaker.accounts.service import create_user
 from matchmaker.accounts.tokens import TokenIssuer, build_jwt_auth
 from matchmaker.app import create_app
-from matchmaker.db.migrate import migrate
 from matchmaker.db.pool import connect
 from matchmaker.db.server import (
     create_database,
@@ -33,6 +32,7 @@ from matchmaker.db.server import (
 from matchmaker.organisations.schemas import OrganisationCreate
 from matchmaker.organisations.service import create_organisation
 from matchmaker.settings import Settings
+from matchmaker.upkeep import bring_up_to_date
 from tests.databases import TEMPLATE, template_copy
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -79,8 +79,8 @@ def admin_dsn() -> Iterator[str]:
 
 
 async def populate(conn: asyncpg.Connection) -> dict[str, dict[str, int]]:
-    """Migrate a fresh database and create the small world in it; returns the ids."""
-    await migrate(conn)
+    """Bring a fresh database up to date and create the small world in it; returns the ids."""
+    await bring_up_to_date(conn)
     orgs = {}
     for key, (kind, country, origin) in ORGANISATIONS.items():
         org = await create_organisation(

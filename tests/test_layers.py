@@ -12,6 +12,11 @@ FORBIDDEN = {
     # The engine is pure computation: no database, no web, not the service around it.
     "engine": ("asyncpg", "aiosql", "litestar", "matchmaker.db", "matchmaker.web", "matchmaker.ranking",
                "matchmaker.app", "matchmaker.evaluation"),
+    # Storage infrastructure: the pool, servers, migrations and the SQL loader; what is
+    # derived from the reference files is refreshed by ``upkeep``, above it.
+    "db": ("matchmaker.accounts", "matchmaker.organisations", "matchmaker.needs", "matchmaker.offers",
+           "matchmaker.matches", "matchmaker.events", "matchmaker.ranking", "matchmaker.engine", "matchmaker.search",
+           "matchmaker.rates", "matchmaker.reporting", "matchmaker.app", "litestar"),
     # HTTP helpers sit below every controller: no domain package, no app.
     "web": ("matchmaker.accounts", "matchmaker.organisations", "matchmaker.needs", "matchmaker.offers",
             "matchmaker.matches", "matchmaker.events", "matchmaker.ranking", "matchmaker.engine",

@@ -9,6 +9,7 @@ import pytest
 from matchmaker.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
 from matchmaker.db.pool import connect
 from matchmaker.db.server import create_database, drop_database, with_database
+from matchmaker.upkeep import bring_up_to_date
 
 
 @pytest.fixture
@@ -23,10 +24,10 @@ async def empty_dsn(admin_dsn):
 async def test_concurrent_migrations_apply_each_file_once(empty_dsn):
     conns = [await connect(empty_dsn) for _ in range(3)]
     try:
-        results = await asyncio.gather(*(migrate(c) for c in conns))
+        results = await asyncio.gather(*(bring_up_to_date(c) for c in conns))
         applied = sorted(v for r in results for v in r)
         assert applied == sorted(p.name.split("_")[0] for p in MIGRATIONS_DIR.glob("*.sql"))
-        assert await migrate(conns[0]) == []  # idempotent
+        assert await bring_up_to_date(conns[0]) == []  # idempotent
         assert await conns[0].fetchval("select count(*) from countries") > 240
     finally:
         for c in conns:

@@ -7,7 +7,7 @@ raises and leaves the schema at the last good version, so nothing starts half-mi
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +16,6 @@ from asyncpg import Connection, Record
 
 from matchmaker.db.queries import fetch_all, load
 from matchmaker.db.reference import sync_reference
-from matchmaker.search.index import refresh_concepts
 from matchmaker.settings import SQL_DIR
 
 
@@ -59,9 +58,10 @@ def up_section(path: Path) -> str:
     return match.group(1)
 
 
-async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply pending migrations, then refresh the reference vocabularies and the search
-    concepts; returns new versions."""
+async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR,
+                  then: Sequence[Callable[[asyncpg.Connection], Awaitable[object]]] = ()) -> list[str]:
+    """Apply pending migrations, then refresh the reference vocabularies and run the caller's
+    upkeep steps ``then`` (in one transaction, under the migration lock); returns new versions."""
     await migrations_sql.lock_migrations(conn)  # first: even creating the bookkeeping table races
     try:
         await migrations_sql.create_migrations_table(conn)
@@ -79,7 +79,8 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
             applied.append(version)
         async with conn.transaction():
             await sync_reference(conn)
-            await refresh_concepts(conn)
+            for step in then:
+                await step(conn)
         return applied
     finally:
         await migrations_sql.unlock_migrations(conn)

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 import asyncpg
 from asyncpg import Connection
 
-from matchmaker import rates
 from matchmaker.db.queries import load
 from matchmaker.settings import REFERENCE_DIR
 
@@ -61,11 +60,3 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
         }
         for r in _rows("usd_rates.csv")
     ])
-    await rates.rates_sql.upsert_rate_peg(conn, [
-        {
-            "currency": r["currency"], "anchor": r["anchor"], "units_per_anchor": Decimal(r["units_per_anchor"]),
-            "since": date.fromisoformat(r["since"]), "legal_source": r["legal_source"],
-        }
-        for r in _rows("rate_pegs.csv")
-    ])
-    await rates.load_bundled(conn)
