@@ -70,19 +70,23 @@ def _locust(base: str, world: dict, classes: tuple[str, ...], users: int, second
     )
 
 
+_RETRY = "503 with Retry-After"
+
+
 def _report(prefix: str) -> list[str]:
     with open(f"{prefix}_stats.csv", newline="") as fh:
         stats = [row for row in csv.DictReader(fh) if row["Name"] != "Aggregated"]
     with open(f"{prefix}_failures.csv", newline="") as fh:
         failures = list(csv.DictReader(fh))
-    retry = {f["Name"]: int(f["Occurrences"]) for f in failures if f["Error"].endswith("503 with Retry-After")}
+    # locust writes the failure as the exception it raised: CatchResponseError('503 with Retry-After')
+    retry = {f["Name"]: int(f["Occurrences"]) for f in failures if _RETRY in f["Error"]}
     lines = []
     for row in sorted(stats, key=lambda r: r["Name"]):
         name, failed = row["Name"], int(row["Failure Count"])
         lines.append(f"{name:<22} {float(row['Requests/s']):>8.1f} {float(row['50%']):>8.0f} "
                      f"{float(row['99%']):>8.0f} {retry.get(name, 0):>6} {failed - retry.get(name, 0):>7}")
     errors = [f"  {f['Name']}: {f['Occurrences']} × {f['Error'][:160]}" for f in failures
-              if not f["Error"].endswith("503 with Retry-After")]
+              if _RETRY not in f["Error"]]
     return lines + errors
 
 
