@@ -1,0 +1,119 @@
+"""A funder's pages: its organisation's offers, publishing and editing one (financial or not),
+and for each offer the ranked opportunities, filtered without reloading the page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from matchmaker.errors import Conflict, InvalidInput
+from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
+from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
+from matchmaker.pages.forms import body_from_form, decode, field_messages
+from matchmaker.pages.rendering import page
+from matchmaker.pages.sessions import Viewer, check_csrf, require_role
+from matchmaker.ranking.service import MAX_OFFSET, RankingService
+from matchmaker.rules import place_filters
+from matchmaker.schemas import CountryCode, decode_offset
+from matchmaker.vocabulary import CapacityArea, Region, ResourceType
+from matchmaker.web.params import Cursor, Id
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Db = NamedDependency[asyncpg.Connection]
+OPPORTUNITIES = 10
+
+
+class OpportunityFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The filters of an offer's opportunities (the API's, as a form sends them)."""
+
+    gcm_objective: Annotated[int, msgspec.Meta(ge=1, le=23)] | None = None
+    region: Region | None = None
+    country: CountryCode | None = None
+    capacity_area: CapacityArea | None = None
+    resource_type: ResourceType | None = None
+    max_amount_usd: Annotated[int, msgspec.Meta(ge=1, le=10**12)] | None = None
+
+
+FILTERS = frozenset(f.name for f in msgspec.structs.fields(OpportunityFilters))
+
+
+def offer_values(offer: Offer) -> dict[str, Any]:
+    """An offer as its form shows it."""
+    values = msgspec.to_builtins(offer)
+    values["sectors"] = ", ".join(offer.sectors)
+    return values
+
+
+class OfferPages(Controller):
+    path = "/offers"
+    include_in_schema = False
+
+    @get("/")
+    async def mine(self, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
+                   cursor: Cursor = None) -> Template:
+        require_role(viewer, "donor")
+        offers = await list_offers(db, organisation_id=viewer.user.organisation_id, limit=20, cursor=cursor, q=None)
+        return page("offers/list.html", viewer, lang, offers=offers)
+
+    @get("/new")
+    async def new(self, viewer: NamedDependency[Viewer], lang: NamedDependency[str]) -> Template:
+        require_role(viewer, "donor", "coordinator", "admin")
+        return page("offers/form.html", viewer, lang, offer=None, values={}, errors={})
+
+    @post("/new")
+    async def create(self, request: Request, data: Form, viewer: NamedDependency[Viewer],
+                     lang: NamedDependency[str], db: Db) -> Template | Redirect:
+        check_csrf(request, viewer, data.get("csrf_token"))
+        try:
+            async with db.transaction():
+                offer = await create_offer(db, viewer.user, decode(OfferCreate, body_from_form(OfferCreate, data)))
+        except (InvalidInput, Conflict) as exc:
+            return self._refused(viewer, lang, None, data, exc)
+        return Redirect(f"/offers/{offer.id}", status_code=303)
+
+    def _refused(self, viewer: Viewer, lang: str, offer: Offer | None, data: dict[str, Any],
+                 exc: InvalidInput | Conflict) -> Template:
+        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
+        return page("offers/form.html", viewer, lang, status_code=exc.status, offer=offer, values=data, errors=errors)
+
+    @get("/{offer_id:int}")
+    async def opportunities(self, request: Request, offer_id: Id, viewer: NamedDependency[Viewer],
+                            lang: NamedDependency[str], db: Db, ranking: NamedDependency[RankingService],
+                            cursor: Cursor = None) -> Template:
+        """The offer and the needs it could fund, best first; an htmx request (a filter changed)
+        gets the ranked list alone."""
+        offer = await get_offer(db, offer_id)
+        # A filter form sends its empty choices too: they mean "any".
+        chosen = {k: v for k, v in request.query_params.items() if k in FILTERS and v != ""}
+        filters = decode(OpportunityFilters, chosen)
+        country, region = place_filters(filters.country, filters.region)
+        ranked = (await ranking.needs_for_offer(
+            offer_id, OPPORTUNITIES, decode_offset(cursor, MAX_OFFSET), lang,
+            **(msgspec.structs.asdict(filters) | {"country": country, "region": region}))).page
+        name = "offers/ranked.html" if request.headers.get("HX-Request") else "offers/detail.html"
+        mine = viewer.user.organisation_id == offer.organisation_id
+        return page(name, viewer, lang, offer=offer, ranked=ranked, filters=chosen, mine=mine)
+
+    @get("/{offer_id:int}/edit")
+    async def edit(self, offer_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db) -> Template:
+        offer = await get_offer(db, offer_id)
+        return page("offers/form.html", viewer, lang, offer=offer, values=offer_values(offer), errors={})
+
+    @post("/{offer_id:int}/edit")
+    async def update(self, request: Request, offer_id: Id, data: Form, viewer: NamedDependency[Viewer],
+                     lang: NamedDependency[str], db: Db) -> Template | Redirect:
+        check_csrf(request, viewer, data.get("csrf_token"))
+        offer = await get_offer(db, offer_id)
+        try:
+            async with db.transaction():
+                await update_offer(db, viewer.user, offer_id, decode(OfferUpdate, body_from_form(OfferUpdate, data)))
+        except (InvalidInput, Conflict) as exc:
+            return self._refused(viewer, lang, offer, data, exc)
+        return Redirect(f"/offers/{offer_id}", status_code=303)
