@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench loadtest evaluate clean
+.PHONY: install run lint test bench loadtest evaluate clean messages
 
 install: $(STAMP)
 
@@ -47,3 +47,10 @@ evaluate: install
 
 clean:
 	rm -rf $(VENV) .matchmaker .pytest_cache
+
+# The pages' messages: extract them, then merge them into the French and Spanish catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k gettext:2 -k ngettext:2,3 --no-location --omit-header \
+		-o matchmaker/pages/locale/messages.pot .
+	for lang in fr es; do $(BIN)/pybabel update --no-fuzzy-matching -l $$lang \
+		-i matchmaker/pages/locale/messages.pot -o matchmaker/pages/locale/$$lang/LC_MESSAGES/messages.po; done

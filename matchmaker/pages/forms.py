@@ -87,13 +87,25 @@ _HINTS = {
 }
 
 
+# How a value that did not decode is described (by ``rules.body_errors`` and msgspec).
+_UNDECODED = ("Expected", "Invalid", "missing required field", "unknown field")
+
+
 def field_messages(errors: list[FieldError], language: str) -> dict[str, str]:
-    """Each wrong field (its top name: ``sectors[2]`` is ``sectors``) → what to say beside it."""
+    """Each wrong field (its top name: ``sectors[2]`` is ``sectors``) → what to say beside it:
+    the field's hint for a value that did not decode; a rule's own message otherwise, in the
+    reader's language when the catalogue has it, else after the hint."""
     shown: dict[str, str] = {}
     for error in errors:
         field = error["field"].split("[")[0].split(".")[0]
-        message = i18n.gettext(language, error["message"])
-        if message == error["message"] and language != i18n.DEFAULT and field in _HINTS:
-            message = i18n.gettext(language, _HINTS[field])  # no translation of the detail: the field's hint
+        detail = error["message"]
+        hint = i18n.gettext(language, _HINTS[field]) if field in _HINTS else None
+        translated = i18n.gettext(language, detail)
+        if hint and detail.startswith(_UNDECODED):
+            message = hint
+        elif translated != detail or language == i18n.DEFAULT or not hint:
+            message = translated
+        else:
+            message = f"{hint} ({detail})"
         shown.setdefault(field, message)
     return shown

@@ -4,6 +4,7 @@ script), each with a text alternative and the table it is drawn from."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import asyncpg
@@ -17,7 +18,7 @@ from pygal.style import Style
 
 from matchmaker.pages import i18n
 from matchmaker.pages.labels import label
-from matchmaker.pages.rendering import country_name, page, region_name
+from matchmaker.pages.rendering import country_name, objective_title, page, region_name
 from matchmaker.pages.sessions import Viewer
 from matchmaker.reporting.gaps import FundingGap, GapDimension, funding_gaps
 from matchmaker.vocabulary import countries
@@ -27,6 +28,7 @@ BARS: tuple[GapDimension, ...] = ("gcm_objective", "region", "resource_type")
 STYLE = Style(background="white", plot_background="white", font_family="system-ui, sans-serif",
               colors=("#1b6e3a", "#c0392b"), label_font_size=13, major_label_font_size=13, legend_font_size=14)
 SVG = "image/svg+xml"
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
 
 
 def key_name(row: FundingGap, by: str, language: str) -> str:
@@ -36,8 +38,13 @@ def key_name(row: FundingGap, by: str, language: str) -> str:
     if by == "country":
         return country_name(str(row.key), language)
     if by == "gcm_objective":
-        return row.label  # "7. Address and reduce vulnerabilities in migration"
+        return objective_title(int(row.key), language)
     return label(str(row.key), by, language)
+
+
+def _without_scripts(chart: Any) -> bytes:
+    """The chart's SVG without pygal's configuration scripts (the page shows it as an image)."""
+    return _SCRIPT.sub(b"", chart.render())
 
 
 def bar_chart(rows: list[FundingGap], by: str, language: str) -> bytes:
@@ -50,7 +57,7 @@ def bar_chart(rows: list[FundingGap], by: str, language: str) -> bytes:
     chart.x_labels = [key_name(r, by, language) for r in rows]
     chart.add(i18n.gettext(language, "Committed"), [float(r.committed_usd) for r in rows])
     chart.add(i18n.gettext(language, "Still missing"), [float(r.gap_usd) for r in rows])
-    return chart.render()
+    return _without_scripts(chart)
 
 
 def world_map(rows: list[FundingGap], language: str) -> bytes:
@@ -59,7 +66,7 @@ def world_map(rows: list[FundingGap], language: str) -> bytes:
     alpha2 = {code: row["alpha2"].lower() for code, row in countries().items()}
     chart.add(i18n.gettext(language, "Still missing"),
               {alpha2[str(r.key)]: float(r.gap_usd) for r in rows if str(r.key) in alpha2 and r.gap_usd > 0})
-    return chart.render()
+    return _without_scripts(chart)
 
 
 def summary(rows: list[FundingGap], by: str, language: str) -> str:

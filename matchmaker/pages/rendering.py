@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 from matchmaker.pages import i18n
 from matchmaker.pages.labels import choices, label
 from matchmaker.pages.sessions import CSRF_FIELD, CSRF_HEADER, Viewer
-from matchmaker.vocabulary import countries, currencies, gcm_objectives, region_translations
+from matchmaker.vocabulary import countries, currencies, gcm_objective_titles, region_translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _LANGUAGE_COLUMN = {"en": "name", "fr": "name_fr", "es": "name_es"}
@@ -52,6 +52,14 @@ def region_name(name: str, language: str) -> str:
     return names[i18n.LANGUAGES.index(language)] if names else name
 
 
+def objective_title(number: int, language: str) -> str:
+    return f"{number}. {gcm_objective_titles()[number][i18n.LANGUAGES.index(language)]}"
+
+
+def objective_choices(language: str) -> list[tuple[int, str]]:
+    return [(number, objective_title(number, language)) for number in gcm_objective_titles()]
+
+
 def country_choices(language: str) -> list[tuple[str, str]]:
     """Countries by their name in ``language``, alphabetically for a reader of it."""
     return sorted(((code, country_name(code, language)) for code in countries()), key=lambda c: c[1].casefold())
@@ -68,10 +76,10 @@ def environment() -> Environment:
     env.filters.update(money=_in_language(i18n.money), number=_in_language(i18n.number),
                        percent=_in_language(i18n.percent), day=_in_language(i18n.day),
                        country=_in_language(country_name), region=_in_language(region_name),
-                       label=_in_language(label), names=_in_language(names))
+                       label=_in_language(label), names=_in_language(names),
+                       objective=_in_language(objective_title))
     env.globals.update(
-        LANGUAGES=i18n.LANGUAGES, language_name=i18n.language_name, objectives=gcm_objectives(),
-        objective_choices=[(n, f"{n}. {title}") for n, title in gcm_objectives().items()],
+        LANGUAGES=i18n.LANGUAGES, language_name=i18n.language_name, objective_choices=objective_choices,
         currency_choices=[(code, f"{code} · {name}") for code, name in sorted(currencies().items())],
         country_choices=country_choices, choices=choices, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER,
     )
