@@ -34,6 +34,7 @@ Db = NamedDependency[asyncpg.Connection]
 QUEUE_SIZE = 50
 KEEPALIVE_SECONDS = 15.0
 STAFF = ("coordinator", "admin")
+QUEUE_ACTIONS = frozenset({"proposed", "withdrawn"})
 
 
 async def review_items(db: asyncpg.Connection, viewer: Viewer, ranking: RankingService, lang: str,
@@ -108,7 +109,7 @@ class MatchPages(Controller):
     @get("/review/stream")
     async def stream(self, request: Request, database: NamedDependency[Database],
                      events: NamedDependency[EventHub]) -> ServerSentEvent:
-        """A nudge each time a match changes: the page then fetches its queue afresh."""
+        """A nudge each time a proposal arrives or is withdrawn: the page then fetches its queue afresh."""
         async with database.connection() as conn:  # held only to check the session
             viewer = await provide_viewer(request, conn)
         require_role(viewer, *STAFF)
@@ -122,7 +123,9 @@ class MatchPages(Controller):
                     except TimeoutError:
                         yield ServerSentEventMessage(comment="keep-alive")
                         continue
-                    if event is None or event.entity == "match":  # a lagging feed may have missed one
+                    # Only what enters or leaves the queue by others' hands (a lagging feed may have missed
+                    # one): decisions taken on the page stay on their cards until the next arrival.
+                    if event is None or (event.entity == "match" and event.action in QUEUE_ACTIONS):
                         yield ServerSentEventMessage(data="changed", event="queue")
 
         return ServerSentEvent(nudges())
