@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench loadtest evaluate clean messages
+.PHONY: install run lint test bench loadtest evaluate clean messages screenshots
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ evaluate: install
 
 clean:
 	rm -rf $(VENV) .matchmaker .pytest_cache
+
+# The README's pictures of the main pages, taken by the browser tests (Debian's chromium).
+screenshots: install
+	MATCHMAKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 # The pages' messages: extract them, then merge them into the French and Spanish catalogues.
 messages: install

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import asyncpg
 import pygal
+from babel.numbers import format_compact_currency
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -28,6 +29,7 @@ BARS: tuple[GapDimension, ...] = ("gcm_objective", "region", "resource_type")
 STYLE = Style(background="white", plot_background="white", font_family="system-ui, sans-serif",
               colors=("#1b6e3a", "#c0392b"), label_font_size=13, major_label_font_size=13, legend_font_size=14)
 SVG = "image/svg+xml"
+LABEL_LENGTH = 44
 _SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
 
 
@@ -42,6 +44,10 @@ def key_name(row: FundingGap, by: str, language: str) -> str:
     return label(str(row.key), by, language)
 
 
+def _shortened(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def _without_scripts(chart: Any) -> bytes:
     """The chart's SVG without pygal's configuration scripts (the page shows it as an image)."""
     return _SCRIPT.sub(b"", chart.render())
@@ -50,11 +56,12 @@ def _without_scripts(chart: Any) -> bytes:
 def bar_chart(rows: list[FundingGap], by: str, language: str) -> bytes:
     """Committed and missing, stacked: each bar is what the needs ask."""
     chart = pygal.HorizontalStackedBar(
-        style=STYLE, js=[], width=900, height=max(240, 34 * len(rows) + 120), truncate_label=60,
-        legend_at_bottom=True, print_values=False, show_minor_y_labels=False,
-        value_formatter=lambda v: i18n.money(v, "USD", language),
+        style=STYLE, js=[], width=900, height=max(260, 40 * len(rows) + 140), truncate_label=-1, truncate_legend=-1,
+        legend_at_bottom=True, show_minor_x_labels=False, show_minor_y_labels=False, y_labels_major_count=5,
+        x_labels_major_count=5, value_formatter=lambda v: format_compact_currency(v, "USD", locale=language),
     )
-    chart.x_labels = [key_name(r, by, language) for r in rows]
+    # Long titles in full are in the table below the chart.
+    chart.x_labels = [_shortened(key_name(r, by, language), LABEL_LENGTH) for r in rows]
     chart.add(i18n.gettext(language, "Committed"), [float(r.committed_usd) for r in rows])
     chart.add(i18n.gettext(language, "Still missing"), [float(r.gap_usd) for r in rows])
     return _without_scripts(chart)
