@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+import asyncpg
 import msgspec
+from litestar.response import Redirect, Template
 
-from matchmaker.errors import FieldError, InvalidInput
+from matchmaker.errors import Conflict, FieldError, Forbidden, InvalidInput
 from matchmaker.pages import i18n
 from matchmaker.pages.i18n import N_
+from matchmaker.pages.rendering import page
+from matchmaker.pages.sessions import Viewer
 from matchmaker.rules import body_errors
 from matchmaker.schemas import decode_money
 
 S = TypeVar("S", bound=msgspec.Struct)
+Saved = Callable[[Any], Awaitable[str]]
 _SEPARATORS = re.compile(r"[\s,;]+")
 # Lists typed into one text box (DAC codes), not picked from check boxes.
 TYPED_LISTS = frozenset({"sectors"})
@@ -109,3 +114,17 @@ def field_messages(errors: list[FieldError], language: str) -> dict[str, str]:
             message = f"{hint} ({detail})"
         shown.setdefault(field, message)
     return shown
+
+
+async def submit(db: asyncpg.Connection, viewer: Viewer, lang: str, data: dict[str, Any], kind: type[msgspec.Struct],
+                 save: Saved, template: str, **context: Any) -> Template | Redirect:
+    """Decode the form into ``kind`` and ``save`` it (which returns where the result is shown)
+    in a savepoint; when refused, nothing is written and ``template`` shows the form again, as
+    typed, with each error beside its field (a conflict above the form)."""
+    try:
+        async with db.transaction():
+            location = await save(decode(kind, body_from_form(kind, data)))
+    except (InvalidInput, Conflict, Forbidden) as exc:
+        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
+        return page(template, viewer, lang, status_code=exc.status, values=data, errors=errors, **context)
+    return Redirect(location, status_code=303)

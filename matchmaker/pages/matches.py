@@ -16,14 +16,14 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from matchmaker.db.pool import Database
-from matchmaker.errors import Conflict, Forbidden, InvalidInput
+from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.events.hub import EventHub
 from matchmaker.matches.schemas import Approval, Decision, Match, MatchCreate
 from matchmaker.matches.service import get_match, list_matches, propose_match, transition
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
 from matchmaker.pages.account import safe_next
-from matchmaker.pages.forms import body_from_form, decode, field_messages
+from matchmaker.pages.forms import body_from_form, decode, submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, provide_viewer, require_role
 from matchmaker.ranking.service import RankingService
@@ -53,16 +53,13 @@ class MatchPages(Controller):
     async def propose(self, request: Request, data: Form, viewer: NamedDependency[Viewer], lang: NamedDependency[str],
                       db: Db, ranking: NamedDependency[RankingService]) -> Template | Redirect:
         check_csrf(request, viewer, data.get("csrf_token"))
-        try:
-            async with db.transaction():
-                proposal = decode(MatchCreate, body_from_form(MatchCreate, data))
-                score = await ranking.pair_score(db, proposal.need_id, proposal.offer_id)
-                match = await propose_match(db, viewer.user, proposal, score)
-        except (InvalidInput, Conflict, Forbidden) as exc:
-            errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
-            return page("matches/refused.html", viewer, lang, status_code=exc.status, errors=errors,
-                        back=safe_next(data.get("next")))
-        return Redirect(f"/matches/{match.id}", status_code=303)
+
+        async def save(proposal: MatchCreate) -> str:
+            score = await ranking.pair_score(db, proposal.need_id, proposal.offer_id)
+            return f"/matches/{(await propose_match(db, viewer.user, proposal, score)).id}"
+
+        return await submit(db, viewer, lang, data, MatchCreate, save, "matches/refused.html",
+                            back=safe_next(data.get("next")))
 
     @get("/matches/{match_id:int}")
     async def detail(self, match_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,

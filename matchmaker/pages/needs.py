@@ -13,12 +13,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.matches.service import list_matches
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.offers.service import list_offers
-from matchmaker.pages.forms import body_from_form, decode, field_messages
+from matchmaker.pages.forms import submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, require_role
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
@@ -61,18 +60,11 @@ class NeedPages(Controller):
     async def create(self, request: Request, data: Form, viewer: NamedDependency[Viewer],
                      lang: NamedDependency[str], db: Db) -> Template | Redirect:
         check_csrf(request, viewer, data.get("csrf_token"))
-        try:
-            async with db.transaction():  # a refused need leaves nothing behind
-                need = await create_need(db, viewer.user, decode(NeedCreate, body_from_form(NeedCreate, data)))
-        except (InvalidInput, Conflict) as exc:
-            return self._refused(viewer, lang, None, data, exc)
-        return Redirect(f"/needs/{need.id}", status_code=303)
 
-    def _refused(self, viewer: Viewer, lang: str, need: Need | None, data: dict[str, Any],
-                 exc: InvalidInput | Conflict) -> Template:
-        """The form again, as typed, with each error beside its field."""
-        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
-        return page("needs/form.html", viewer, lang, status_code=exc.status, need=need, values=data, errors=errors)
+        async def save(need: NeedCreate) -> str:
+            return f"/needs/{(await create_need(db, viewer.user, need)).id}"
+
+        return await submit(db, viewer, lang, data, NeedCreate, save, "needs/form.html", need=None)
 
     @get("/{need_id:int}")
     async def detail(self, need_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
@@ -99,10 +91,10 @@ class NeedPages(Controller):
     async def update(self, request: Request, need_id: Id, data: Form, viewer: NamedDependency[Viewer],
                      lang: NamedDependency[str], db: Db) -> Template | Redirect:
         check_csrf(request, viewer, data.get("csrf_token"))
-        need = await get_need(db, need_id)
-        try:
-            async with db.transaction():
-                await update_need(db, viewer.user, need_id, decode(NeedUpdate, body_from_form(NeedUpdate, data)))
-        except (InvalidInput, Conflict) as exc:
-            return self._refused(viewer, lang, need, data, exc)
-        return Redirect(f"/needs/{need_id}", status_code=303)
+
+        async def save(patch: NeedUpdate) -> str:
+            await update_need(db, viewer.user, need_id, patch)
+            return f"/needs/{need_id}"
+
+        return await submit(db, viewer, lang, data, NeedUpdate, save, "needs/form.html",
+                            need=await get_need(db, need_id))

@@ -13,10 +13,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from matchmaker.errors import Conflict, InvalidInput
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
-from matchmaker.pages.forms import body_from_form, decode, field_messages
+from matchmaker.pages.forms import decode, submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, require_role
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
@@ -71,17 +70,11 @@ class OfferPages(Controller):
     async def create(self, request: Request, data: Form, viewer: NamedDependency[Viewer],
                      lang: NamedDependency[str], db: Db) -> Template | Redirect:
         check_csrf(request, viewer, data.get("csrf_token"))
-        try:
-            async with db.transaction():
-                offer = await create_offer(db, viewer.user, decode(OfferCreate, body_from_form(OfferCreate, data)))
-        except (InvalidInput, Conflict) as exc:
-            return self._refused(viewer, lang, None, data, exc)
-        return Redirect(f"/offers/{offer.id}", status_code=303)
 
-    def _refused(self, viewer: Viewer, lang: str, offer: Offer | None, data: dict[str, Any],
-                 exc: InvalidInput | Conflict) -> Template:
-        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
-        return page("offers/form.html", viewer, lang, status_code=exc.status, offer=offer, values=data, errors=errors)
+        async def save(offer: OfferCreate) -> str:
+            return f"/offers/{(await create_offer(db, viewer.user, offer)).id}"
+
+        return await submit(db, viewer, lang, data, OfferCreate, save, "offers/form.html", offer=None)
 
     @get("/{offer_id:int}")
     async def opportunities(self, request: Request, offer_id: Id, viewer: NamedDependency[Viewer],
@@ -110,10 +103,10 @@ class OfferPages(Controller):
     async def update(self, request: Request, offer_id: Id, data: Form, viewer: NamedDependency[Viewer],
                      lang: NamedDependency[str], db: Db) -> Template | Redirect:
         check_csrf(request, viewer, data.get("csrf_token"))
-        offer = await get_offer(db, offer_id)
-        try:
-            async with db.transaction():
-                await update_offer(db, viewer.user, offer_id, decode(OfferUpdate, body_from_form(OfferUpdate, data)))
-        except (InvalidInput, Conflict) as exc:
-            return self._refused(viewer, lang, offer, data, exc)
-        return Redirect(f"/offers/{offer_id}", status_code=303)
+
+        async def save(patch: OfferUpdate) -> str:
+            await update_offer(db, viewer.user, offer_id, patch)
+            return f"/offers/{offer_id}"
+
+        return await submit(db, viewer, lang, data, OfferUpdate, save, "offers/form.html",
+                            offer=await get_offer(db, offer_id))
