@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 from litestar.response import Redirect, Template
 
-from matchmaker.errors import Conflict, FieldError, Forbidden, InvalidInput
+from matchmaker.errors import Conflict, FieldError, Forbidden, InvalidInput, MatchmakerError
 from matchmaker.pages import i18n
 from matchmaker.pages.i18n import N_
 from matchmaker.pages.rendering import page
@@ -116,6 +116,20 @@ def field_messages(errors: list[FieldError], language: str) -> dict[str, str]:
     return shown
 
 
+def refusal(exc: MatchmakerError, language: str) -> str:
+    """Why a change was refused, in the reader's language where the catalogue has its kind."""
+    extra = exc.extra
+    if {"side", "requested", "remaining", "currency"} <= extra.keys():  # an approval that would overcommit
+        side = i18n.gettext(language, _SIDES[extra["side"]])
+        return i18n.gettext(language, "Approving %(requested)s would overcommit %(side)s: %(remaining)s remain.") % {
+            "requested": i18n.money(extra["requested"], extra["currency"], language), "side": side,
+            "remaining": i18n.money(extra["remaining"], extra["currency"], language)}
+    return i18n.gettext(language, exc.detail)
+
+
+_SIDES = {"offer": N_("the offer"), "need": N_("the need")}
+
+
 async def submit(db: asyncpg.Connection, viewer: Viewer, lang: str, data: dict[str, Any], kind: type[msgspec.Struct],
                  save: Saved, template: str, **context: Any) -> Template | Redirect:
     """Decode the form into ``kind`` and ``save`` it (which returns where the result is shown)
@@ -125,6 +139,6 @@ async def submit(db: asyncpg.Connection, viewer: Viewer, lang: str, data: dict[s
         async with db.transaction():
             location = await save(decode(kind, body_from_form(kind, data)))
     except (InvalidInput, Conflict, Forbidden) as exc:
-        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": exc.detail}
+        errors = field_messages(exc.errors, lang) if isinstance(exc, InvalidInput) else {"form": refusal(exc, lang)}
         return page(template, viewer, lang, status_code=exc.status, values=data, errors=errors, **context)
     return Redirect(location, status_code=303)

@@ -23,7 +23,7 @@ from matchmaker.matches.service import get_match, list_matches, propose_match, t
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
 from matchmaker.pages.account import safe_next
-from matchmaker.pages.forms import body_from_form, decode, submit
+from matchmaker.pages.forms import body_from_form, decode, refusal, submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, provide_viewer, require_role
 from matchmaker.ranking.service import RankingService
@@ -94,7 +94,7 @@ class MatchPages(Controller):
                 amount = decision.amount if isinstance(decision, Approval) else None
                 await transition(db, viewer.user, match_id, action, decision.reason, amount)
         except (InvalidInput, Conflict) as exc:
-            error, status = exc.detail, exc.status
+            error, status = refusal(exc, lang), exc.status
         if not request.headers.get("HX-Request"):
             if error is None:
                 return Redirect("/review", status_code=303)

@@ -189,6 +189,10 @@ async def test_proposing_and_reviewing_with_a_partial_approval_and_an_overcommit
     assert approved.status_code == 200 and "<html" not in approved.text and "status-approved" in approved.text
     refused = await coordinator.post(f"/matches/{proposals[1]}/approve", {"reason": "Also fits"}, headers=htmx)
     assert refused.status_code == 409 and 'role="alert"' in refused.text and "status-proposed" in refused.text
+    assert "Approving $90,000.00 would overcommit the offer: $40,000.00 remain." in refused.text
+    await coordinator.get("/language/fr?next=/review")
+    in_french = await coordinator.post(f"/matches/{proposals[1]}/approve", {"reason": "Aussi"}, headers=htmx)
+    assert "Approuver 90\u202f000,00\xa0$US engagerait plus que ce qui reste pour l&#39;offre" in in_french.text
     match = (await api.get(f"/api/v1/matches/{proposals[0]}")).json()
     assert match["status"] == "approved" and Decimal(str(match["ledger"][0]["amount"])) == Decimal(60000)
     assert (await api.get(f"/api/v1/matches/{proposals[1]}")).json()["status"] == "proposed"
