@@ -229,3 +229,18 @@ async def test_errors_are_pages(visitor: Visitor) -> None:
     assert response.status_code == 404 and "text/html" in response.headers["content-type"]
     assert "Not found" in response.text and "need 999999 does not exist" in response.text
     assert (await visitor.get("/review")).status_code == 403
+
+
+async def test_signing_in_is_throttled_like_the_api(visitor: Visitor) -> None:
+    for _ in range(6):  # five free failures; the sixth sets a wait
+        assert (await visitor.sign_in("donor_b", password="guess")).status_code == 401
+    throttled = await visitor.sign_in("donor_b", password="guess")
+    assert throttled.status_code == 429 and "Too many failed attempts" in throttled.text
+
+
+async def test_the_session_cookie_is_secure_over_https(app) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://matchmaker.test") as client:
+        response = await Visitor(client).sign_in("state")
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("mm_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
