@@ -16,9 +16,9 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from matchmaker.db.pool import Database
-from matchmaker.errors import Conflict, InvalidInput
+from matchmaker.errors import Conflict, Forbidden, InvalidInput
 from matchmaker.events.hub import EventHub
-from matchmaker.matches.schemas import Approval, Decision, Match, MatchCreate
+from matchmaker.matches.schemas import Approval, Decision, Match, MatchCreate, Withdrawal
 from matchmaker.matches.service import get_match, list_matches, propose_match, transition
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
@@ -35,6 +35,9 @@ QUEUE_SIZE = 50
 KEEPALIVE_SECONDS = 15.0
 STAFF = ("coordinator", "admin")
 QUEUE_ACTIONS = frozenset({"proposed", "withdrawn"})
+# What each step on a page sends: a reason, and for an approval the amount to commit.
+DECISIONS: dict[str, type[Approval | Decision | Withdrawal]] = {
+    "approve": Approval, "reject": Decision, "withdraw": Withdrawal}
 
 
 async def review_items(db: asyncpg.Connection, viewer: Viewer, ranking: RankingService, lang: str,
@@ -79,25 +82,25 @@ class MatchPages(Controller):
         return page(name, viewer, lang, items=items)
 
     @post("/matches/{match_id:int}/{action:str}")
-    async def decide(self, request: Request, match_id: Id, action: FromPath[Literal["approve", "reject"]], data: Form,
-                     viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
+    async def decide(self, request: Request, match_id: Id, action: FromPath[Literal["approve", "reject", "withdraw"]],
+                     data: Form, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
                      ranking: NamedDependency[RankingService]) -> Template | Redirect:
-        """Approve (the amount may be lowered) or reject, with the reason; a refusal (409 when
-        it would overcommit) is shown on the proposal's card."""
+        """Approve (the amount may be lowered) or reject, with the reason (coordinators), or
+        withdraw one's own proposal; a refusal (409 when it would overcommit) is shown on the card."""
         check_csrf(request, viewer, data.get("csrf_token"))
-        require_role(viewer, *STAFF)
-        kind: type[Approval | Decision] = Approval if action == "approve" else Decision
+        if action != "withdraw":
+            require_role(viewer, *STAFF)
+        kind = DECISIONS[action]
         error, status = None, 200
         try:
             async with db.transaction():
                 decision = decode(kind, body_from_form(kind, data))
                 amount = decision.amount if isinstance(decision, Approval) else None
                 await transition(db, viewer.user, match_id, action, decision.reason, amount)
-        except (InvalidInput, Conflict) as exc:
+        except (InvalidInput, Conflict, Forbidden) as exc:
             error, status = refusal(exc, lang), exc.status
-        if not request.headers.get("HX-Request"):
-            if error is None:
-                return Redirect("/review", status_code=303)
+        if not request.headers.get("HX-Request") and error is None:
+            return Redirect("/review" if action != "withdraw" else f"/matches/{match_id}", status_code=303)
         match = await get_match(db, viewer.user, match_id)
         item = (await review_items(db, viewer, ranking, lang, [match]))[0]
         name = "review/card.html" if request.headers.get("HX-Request") else "matches/detail.html"

@@ -53,7 +53,7 @@ class NeedPages(Controller):
 
     @get("/new")
     async def new(self, viewer: NamedDependency[Viewer], lang: NamedDependency[str]) -> Template:
-        require_role(viewer, "state", "coordinator", "admin")
+        require_role(viewer, "state")
         return page("needs/form.html", viewer, lang, need=None, values={}, errors={})
 
     @post("/new")

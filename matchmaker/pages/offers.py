@@ -63,7 +63,7 @@ class OfferPages(Controller):
 
     @get("/new")
     async def new(self, viewer: NamedDependency[Viewer], lang: NamedDependency[str]) -> Template:
-        require_role(viewer, "donor", "coordinator", "admin")
+        require_role(viewer, "donor")
         return page("offers/form.html", viewer, lang, offer=None, values={}, errors={})
 
     @post("/new")

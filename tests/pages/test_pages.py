@@ -244,3 +244,24 @@ async def test_the_session_cookie_is_secure_over_https(app) -> None:
         response = await Visitor(client).sign_in("state")
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("mm_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_a_proposer_withdraws_its_own_proposal_and_no_one_else_can(visitor: Visitor, api, app) -> None:
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(amount=50000, currency="USD"))).json()
+    await settled(app)
+    await visitor.sign_in("donor")
+    proposed = await visitor.post("/matches/propose", {"need_id": need["id"], "offer_id": offer["id"], "amount": "50000",
+                                                       "currency": "USD", "resource_type": "financial"})
+    match_url = proposed.headers["location"]
+    assert "Withdraw the proposal" in (await visitor.get(match_url)).text
+    visitor.client.cookies.clear()
+    state = Visitor(visitor.client)
+    await state.sign_in("state")
+    assert "Withdraw the proposal" not in (await state.get(match_url)).text
+    assert (await state.post(f"{match_url}/withdraw", {})).status_code == 403
+    visitor.client.cookies.clear()
+    await visitor.sign_in("donor")
+    withdrawn = await visitor.post(f"{match_url}/withdraw", {"reason": ""})
+    assert withdrawn.status_code == 303
+    assert (await api.get(f"/api/v1{match_url}")).json()["status"] == "withdrawn"
