@@ -164,7 +164,7 @@ async def test_pages_fit_a_phone_screen(browser: Browser, server: Server) -> Non
         violations += await serious_violations(coordinator)
     await coordinator.context.close()
     page = await (await browser.new_context(base_url=server.url, viewport=phone)).new_page()
-    for path in ("/", "/signin"):
+    for path in ("/signin", "/"):
         await _checked(page, violations, path)
     await screenshot(page, "home")
     assert violations == []
