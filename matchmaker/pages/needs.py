@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from matchmaker.accounts.guards import ensure_member_or_staff, is_staff
 from matchmaker.matches.service import list_matches
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
@@ -37,7 +38,7 @@ def need_values(need: Need) -> dict[str, Any]:
 
 
 def _owns(viewer: Viewer, need: Need) -> bool:
-    return viewer.user.organisation_id == need.organisation_id or viewer.role in ("coordinator", "admin")
+    return viewer.user.organisation_id == need.organisation_id or is_staff(viewer.user)
 
 
 class NeedPages(Controller):
@@ -85,6 +86,7 @@ class NeedPages(Controller):
     @get("/{need_id:int}/edit")
     async def edit(self, need_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db) -> Template:
         need = await get_need(db, need_id)
+        ensure_member_or_staff(viewer.user, need.organisation_id, "this need")
         return page("needs/form.html", viewer, lang, need=need, values=need_values(need), errors={})
 
     @post("/{need_id:int}/edit")
@@ -96,5 +98,6 @@ class NeedPages(Controller):
             await update_need(db, viewer.user, need_id, patch)
             return f"/needs/{need_id}"
 
-        return await submit(db, viewer, lang, data, NeedUpdate, save, "needs/form.html",
-                            need=await get_need(db, need_id))
+        need = await get_need(db, need_id)
+        ensure_member_or_staff(viewer.user, need.organisation_id, "this need")
+        return await submit(db, viewer, lang, data, NeedUpdate, save, "needs/form.html", need=need)

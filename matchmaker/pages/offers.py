@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
 from matchmaker.pages.forms import decode, submit
@@ -97,6 +98,7 @@ class OfferPages(Controller):
     @get("/{offer_id:int}/edit")
     async def edit(self, offer_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db) -> Template:
         offer = await get_offer(db, offer_id)
+        ensure_member_or_staff(viewer.user, offer.organisation_id, "this offer")
         return page("offers/form.html", viewer, lang, offer=offer, values=offer_values(offer), errors={})
 
     @post("/{offer_id:int}/edit")
@@ -108,5 +110,6 @@ class OfferPages(Controller):
             await update_offer(db, viewer.user, offer_id, patch)
             return f"/offers/{offer_id}"
 
-        return await submit(db, viewer, lang, data, OfferUpdate, save, "offers/form.html",
-                            offer=await get_offer(db, offer_id))
+        offer = await get_offer(db, offer_id)
+        ensure_member_or_staff(viewer.user, offer.organisation_id, "this offer")
+        return await submit(db, viewer, lang, data, OfferUpdate, save, "offers/form.html", offer=offer)

@@ -265,3 +265,14 @@ async def test_a_proposer_withdraws_its_own_proposal_and_no_one_else_can(visitor
     withdrawn = await visitor.post(f"{match_url}/withdraw", {"reason": ""})
     assert withdrawn.status_code == 303
     assert (await api.get(f"/api/v1{match_url}")).json()["status"] == "withdrawn"
+
+
+async def test_only_the_owner_edits(visitor: Visitor, api) -> None:
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+    await visitor.sign_in("state_b")
+    assert (await visitor.get(f"/needs/{need['id']}/edit")).status_code == 403
+    assert (await visitor.get(f"/offers/{offer['id']}/edit")).status_code == 403
+    refused = await visitor.post(f"/needs/{need['id']}/edit", {"title": "Taken over"})
+    assert refused.status_code == 403
+    assert (await api.get(f"/api/v1/needs/{need['id']}")).json()["title"] == need["title"]
