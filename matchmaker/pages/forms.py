@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -18,7 +18,8 @@ from matchmaker.pages.i18n import N_
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer
 from matchmaker.rules import body_errors
-from matchmaker.schemas import decode_money
+from matchmaker.schemas import CountryCode, decode_money
+from matchmaker.vocabulary import Region, ResourceType
 
 S = TypeVar("S", bound=msgspec.Struct)
 Saved = Callable[[Any], Awaitable[str]]
@@ -70,6 +71,22 @@ def decode(kind: type[S], body: dict[str, Any]) -> S:
     if errors := body_errors(kind, body):
         raise InvalidInput.every(errors)
     return msgspec.convert(body, kind, strict=False, dec_hook=decode_money)
+
+
+class NeedFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The needs list's filters, as a search form sends them."""
+
+    gcm_objective: Annotated[int, msgspec.Meta(ge=1, le=23)] | None = None
+    region: Region | None = None
+    country: CountryCode | None = None
+    resource_type: ResourceType | None = None
+
+
+def from_query(kind: type[S], query: Mapping[str, str]) -> tuple[S, dict[str, str]]:
+    """A search form's choices as ``kind`` (empty choices mean "any"), and as chosen (to show again)."""
+    names = {f.encode_name for f in msgspec.structs.fields(kind)}
+    chosen = {k: v for k, v in query.items() if k in names and v.strip() != ""}
+    return decode(kind, chosen), chosen
 
 
 # What to say beside a field when its message is not in the catalogue: a hint in the reader's language.

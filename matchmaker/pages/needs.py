@@ -18,16 +18,23 @@ from matchmaker.matches.service import list_matches
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.offers.service import list_offers
-from matchmaker.pages.forms import submit
+from matchmaker.pages.forms import NeedFilters, from_query, submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, require_role
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
+from matchmaker.rules import place_filters
 from matchmaker.schemas import decode_offset
 from matchmaker.web.params import Cursor, Id
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Db = NamedDependency[asyncpg.Connection]
 SUGGESTIONS = 10
+
+
+class NeedSearch(NeedFilters, kw_only=True):
+    """The search of needs: the list's ``q`` (by meaning, in any of the three languages) and filters."""
+
+    q: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00]*$")] | None = None
 
 
 def need_values(need: Need) -> dict[str, Any]:
@@ -51,6 +58,18 @@ class NeedPages(Controller):
         require_role(viewer, "state")
         needs = await list_needs(db, organisation_id=viewer.user.organisation_id, limit=20, cursor=cursor, q=None)
         return page("needs/list.html", viewer, lang, needs=needs)
+
+    @get("/find")
+    async def find(self, request: Request, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
+                   cursor: Cursor = None) -> Template:
+        """Every open need, searched by meaning in any of the three languages (``q``) and filtered;
+        an htmx request (the search changed) gets the results alone."""
+        wanted, chosen = from_query(NeedSearch, request.query_params)
+        country, region = place_filters(wanted.country, wanted.region)
+        needs = await list_needs(db, limit=20, cursor=cursor, q=wanted.q, country=country, region=region,
+                                 gcm_objective=wanted.gcm_objective, resource_type=wanted.resource_type, status="open")
+        name = "needs/found.html" if request.headers.get("HX-Request") else "needs/find.html"
+        return page(name, viewer, lang, needs=needs, filters=chosen)
 
     @get("/new")
     async def new(self, viewer: NamedDependency[Viewer], lang: NamedDependency[str]) -> Template:

@@ -16,13 +16,13 @@ from litestar.response import Redirect, Template
 from matchmaker.accounts.guards import ensure_member_or_staff
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
-from matchmaker.pages.forms import decode, submit
+from matchmaker.pages.forms import NeedFilters, from_query, submit
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import Viewer, check_csrf, require_role
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
 from matchmaker.rules import place_filters
-from matchmaker.schemas import CountryCode, decode_offset
-from matchmaker.vocabulary import CapacityArea, Region, ResourceType
+from matchmaker.schemas import decode_offset
+from matchmaker.vocabulary import CapacityArea
 from matchmaker.web.params import Cursor, Id
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -30,18 +30,11 @@ Db = NamedDependency[asyncpg.Connection]
 OPPORTUNITIES = 10
 
 
-class OpportunityFilters(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class OpportunityFilters(NeedFilters, kw_only=True):
     """The filters of an offer's opportunities (the API's, as a form sends them)."""
 
-    gcm_objective: Annotated[int, msgspec.Meta(ge=1, le=23)] | None = None
-    region: Region | None = None
-    country: CountryCode | None = None
     capacity_area: CapacityArea | None = None
-    resource_type: ResourceType | None = None
     max_amount_usd: Annotated[int, msgspec.Meta(ge=1, le=10**12)] | None = None
-
-
-FILTERS = frozenset(f.name for f in msgspec.structs.fields(OpportunityFilters))
 
 
 def offer_values(offer: Offer) -> dict[str, Any]:
@@ -84,9 +77,7 @@ class OfferPages(Controller):
         """The offer and the needs it could fund, best first; an htmx request (a filter changed)
         gets the ranked list alone."""
         offer = await get_offer(db, offer_id)
-        # A filter form sends its empty choices too: they mean "any".
-        chosen = {k: v for k, v in request.query_params.items() if k in FILTERS and v != ""}
-        filters = decode(OpportunityFilters, chosen)
+        filters, chosen = from_query(OpportunityFilters, request.query_params)
         country, region = place_filters(filters.country, filters.region)
         ranked = (await ranking.needs_for_offer(
             offer_id, OPPORTUNITIES, decode_offset(cursor, MAX_OFFSET), lang,

@@ -5,7 +5,7 @@ the forms pick from, named in the reader's language."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 from matchmaker.pages import i18n
 from matchmaker.pages.labels import choices, label
 from matchmaker.pages.sessions import CSRF_FIELD, CSRF_HEADER, Viewer
-from matchmaker.vocabulary import countries, currencies, gcm_objective_titles, region_translations
+from matchmaker.vocabulary import Region, countries, currencies, gcm_objective_titles, region_translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _LANGUAGE_COLUMN = {"en": "name", "fr": "name_fr", "es": "name_es"}
@@ -60,6 +60,11 @@ def objective_choices(language: str) -> list[tuple[int, str]]:
     return [(number, objective_title(number, language)) for number in gcm_objective_titles()]
 
 
+def region_choices(language: str) -> list[tuple[str, str]]:
+    """The five UN M49 regions, named in ``language``."""
+    return [(region, region_name(region, language)) for region in get_args(Region)]
+
+
 def country_choices(language: str) -> list[tuple[str, str]]:
     """Countries by their name in ``language``, alphabetically for a reader of it."""
     return sorted(((code, country_name(code, language)) for code in countries()), key=lambda c: c[1].casefold())
@@ -81,7 +86,7 @@ def environment() -> Environment:
     env.globals.update(
         LANGUAGES=i18n.LANGUAGES, language_name=i18n.language_name, objective_choices=objective_choices,
         currency_choices=[(code, f"{code} · {name}") for code, name in sorted(currencies().items())],
-        country_choices=country_choices, choices=choices, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER,
+        country_choices=country_choices, region_choices=region_choices, choices=choices, CSRF_FIELD=CSRF_FIELD, CSRF_HEADER=CSRF_HEADER,
     )
     return env
 

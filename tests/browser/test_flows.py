@@ -58,6 +58,8 @@ async def test_a_need_posted_in_french_is_found_proposed_and_approved_live(brows
     # A donor filters its opportunities to Senegal, finds the need and proposes.
     donor = await signed_in(browser, server, "donor")
     await _checked(donor, violations, "/offers")
+    await _checked(donor, violations, "/needs/find?q=fraude+documentaire")
+    await expect(donor.locator("#found")).to_contain_text(TITLE)  # search as one types
     await donor.goto(f"/offers/{offer['id']}")
     await donor.select_option("#country", "SEN")  # htmx swaps the list in place
     await expect(donor.locator("#ranked")).to_contain_text(TITLE)

@@ -276,3 +276,16 @@ async def test_only_the_owner_edits(visitor: Visitor, api) -> None:
     refused = await visitor.post(f"/needs/{need['id']}/edit", {"title": "Taken over"})
     assert refused.status_code == 403
     assert (await api.get(f"/api/v1/needs/{need['id']}")).json()["title"] == need["title"]
+
+
+async def test_finding_needs_by_meaning_across_languages(visitor: Visitor, api) -> None:
+    traite = (await api.post("/api/v1/needs", as_user="state", json=need_body(
+        title="Lutte contre la traite des êtres humains", country="SEN",
+        description="Former les agents à identifier les victimes de la traite."))).json()
+    border = (await api.post("/api/v1/needs", as_user="state_b", json=need_body(country="MEX"))).json()
+    await visitor.sign_in("donor")
+    page = await visitor.get("/needs/find", params={"q": "trata de personas", "country": "", "region": ""})
+    assert page.status_code == 200 and traite["title"] in page.text and border["title"] not in page.text
+    part = await visitor.get("/needs/find", params={"region": "Americas"}, headers={"HX-Request": "true"})
+    assert "<html" not in part.text and border["title"] in part.text and traite["title"] not in part.text
+    assert (await visitor.get("/needs/find", params={"resource_type": "gold"})).status_code == 422
