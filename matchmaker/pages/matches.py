@@ -40,7 +40,7 @@ DECISIONS: dict[str, type[Approval | Decision | Withdrawal]] = {
     "approve": Approval, "reject": Decision, "withdraw": Withdrawal}
 
 
-async def review_items(db: asyncpg.Connection, viewer: Viewer, ranking: RankingService, lang: str,
+async def review_items(db: asyncpg.Connection, ranking: RankingService, lang: str,
                        matches: list[Match]) -> list[dict[str, Any]]:
     """Each proposal with both sides as they stand now (remaining budgets) and why they fit."""
     needs = await get_needs(db, [m.need_id for m in matches])
@@ -68,7 +68,7 @@ class MatchPages(Controller):
     async def detail(self, match_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
                      ranking: NamedDependency[RankingService]) -> Template:
         match = await get_match(db, viewer.user, match_id)
-        item = (await review_items(db, viewer, ranking, lang, [match]))[0]
+        item = (await review_items(db, ranking, lang, [match]))[0]
         return page("matches/detail.html", viewer, lang, match=match, item=item, error=None)
 
     @get("/review")
@@ -77,7 +77,7 @@ class MatchPages(Controller):
         """The queue of proposals; an htmx request gets the queue alone (to refresh it live)."""
         require_role(viewer, *STAFF)
         proposed = (await list_matches(db, viewer.user, status="proposed", limit=QUEUE_SIZE, cursor=None)).items
-        items = await review_items(db, viewer, ranking, lang, proposed)
+        items = await review_items(db, ranking, lang, proposed)
         name = "review/queue.html" if request.headers.get("HX-Request") else "review/page.html"
         return page(name, viewer, lang, items=items)
 
@@ -102,7 +102,7 @@ class MatchPages(Controller):
         if not request.headers.get("HX-Request") and error is None:
             return Redirect("/review" if action != "withdraw" else f"/matches/{match_id}", status_code=303)
         match = await get_match(db, viewer.user, match_id)
-        item = (await review_items(db, viewer, ranking, lang, [match]))[0]
+        item = (await review_items(db, ranking, lang, [match]))[0]
         name = "review/card.html" if request.headers.get("HX-Request") else "matches/detail.html"
         return page(name, viewer, lang, status_code=status, item=item, match=match, error=error)
 
