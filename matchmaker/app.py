@@ -33,7 +33,7 @@ from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.errors import Unavailable
 from matchmaker.events.controllers import EventController
 from matchmaker.events.hub import EventHub
-from matchmaker.matches.controllers import MatchController
+from matchmaker.matches.controllers import LedgerController, MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, EventController, StatsController, RankingController, VocabularyController,
+                        MatchController, LedgerController, EventController, StatsController, RankingController, VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),
