@@ -39,7 +39,7 @@ from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
-from matchmaker.reporting.controllers import StatsController
+from matchmaker.reporting.controllers import ExportController, StatsController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.vocabulary.controllers import VocabularyController
@@ -130,12 +130,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, LedgerController, EventController, StatsController, RankingController, VocabularyController,
+                        MatchController, LedgerController, EventController, StatsController, ExportController,
+                        RankingController, VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),
                       "ranking": _service("ranking"), "signin": _service("signin"),
-                      "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
+                      "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False),
+                      "publisher": Provide(lambda: settings.iati_publisher, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),

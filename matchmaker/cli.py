@@ -1,5 +1,5 @@
-"""The ``matchmaker`` command: serve, migrate, seed, manage users, import history, evaluate, report,
-update exchange rates.
+"""The ``matchmaker`` command: serve, migrate, seed, manage users, import needs, offers and history,
+export open data, evaluate, report, update exchange rates.
 
 Long commands draw progress bars on standard error when it is a terminal, and nothing
 otherwise, so that what scripts read (standard output, or a log) is the same either way.
@@ -213,6 +213,22 @@ def cmd_import(args: argparse.Namespace) -> None:
     _run(work)
 
 
+def cmd_export_iati(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from matchmaker.reporting.iati import iati_activities
+
+    async def work(conn: asyncpg.Connection) -> None:
+        body = await iati_activities(conn, get_settings().iati_publisher, None, datetime.now(UTC))
+        if args.output == "-":
+            sys.stdout.buffer.write(body)
+        else:
+            with open(args.output, "wb") as out:
+                out.write(body)
+
+    _run(work)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     try:
         from matchmaker.evaluation.evaluate import evaluate
@@ -321,6 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the account they are posted by (a state's or donor's for its organisation; "
                                 "a coordinator's with an organisation_id column)")
     importing.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export", help="open-data exports").add_subparsers(dest="export_command", required=True)
+    iati = export.add_parser("iati", help="every approved, disbursed and completed match as an IATI 2.03 activity file")
+    iati.add_argument("--output", "-o", default="-", metavar="FILE", help="where to write it (default: standard output)")
+    iati.set_defaults(func=cmd_export_iati)
 
     evaluate = sub.add_parser("evaluate", help="rank funders for held-out records: our ranker beside baselines")
     evaluate.add_argument("--train", required=True)

@@ -22,6 +22,26 @@ def rates_stale_days() -> int:
     return int(os.environ.get("MATCHMAKER_RATES_STALE_DAYS", "7"))
 
 
+class Publisher(msgspec.Struct, frozen=True):
+    """The organisation that publishes Matchmaker's IATI file (its ``reporting-org``)."""
+
+    #: ``MATCHMAKER_IATI_ORG_REF``: its IATI organisation identifier (registration agency
+    #: prefix, then its number in that registry, e.g. ``XM-DAC-41114``).
+    ref: str
+    #: ``MATCHMAKER_IATI_ORG_NAME``.
+    name: str
+    #: ``MATCHMAKER_IATI_ORG_TYPE``: its IATI OrganisationType code (``40``: multilateral).
+    type: str
+
+
+def iati_publisher() -> Publisher:
+    return Publisher(
+        ref=os.environ.get("MATCHMAKER_IATI_ORG_REF", "XM-MATCHMAKER-DEMO"),
+        name=os.environ.get("MATCHMAKER_IATI_ORG_NAME", "Matchmaker"),
+        type=os.environ.get("MATCHMAKER_IATI_ORG_TYPE", "40"),
+    )
+
+
 class Settings(msgspec.Struct, frozen=True):
     #: PostgreSQL DSN; ``None`` starts the embedded server in ``data_dir``.
     database_url: str | None
@@ -37,6 +57,8 @@ class Settings(msgspec.Struct, frozen=True):
     pool_timeout: float = 5.0
     #: Days the newest official exchange rate may lag behind the value date before it is stale.
     rates_stale_days: int = msgspec.field(default_factory=rates_stale_days)
+    #: Who publishes the IATI export.
+    iati_publisher: Publisher = msgspec.field(default_factory=iati_publisher)
 
 
 def _secret_key(data_dir: Path) -> str:
