@@ -40,6 +40,7 @@ from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.reporting.controllers import ExportController, StatsController
+from matchmaker.results.controllers import IndicatorController, ResultsController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.vocabulary.controllers import VocabularyController
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
                         MatchController, LedgerController, EventController, StatsController, ExportController,
-                        RankingController, VocabularyController,
+                        IndicatorController, ResultsController, RankingController, VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),

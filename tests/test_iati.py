@@ -14,6 +14,7 @@ from lxml import etree
 
 from matchmaker.settings import Publisher
 from tests.test_matches import bring_to, make_pair, propose, step
+from tests.test_results import indicator_body, report_body
 
 PUBLISHER = Publisher(ref="XM-TEST-42", name="Test coordination hub", type="40")
 
@@ -49,6 +50,11 @@ async def _world(api, db):
     match = (await propose(api, need, offer, amount="7500.25", currency="EUR", resource_type="training")).json()
     assert (await step(api, match["id"], "approve", amount="7000.25")).status_code == 200
     ids["in kind"] = match["id"]
+    indicator = (await api.post("/api/v1/indicators", as_user="state", json=indicator_body(
+        ids["completed"], gcm_objective=23, baseline="12.5"))).json()
+    r = await api.post(f"/api/v1/indicators/{indicator['id']}/reports", as_user="state", json=report_body(
+        evidence=["https://example.org/attendance.pdf", "https://example.org/photos"]))
+    assert r.status_code == 201, r.text
     return ids
 
 
@@ -77,6 +83,18 @@ async def test_the_file_validates_and_reports_each_funded_match(api, db, iati_sc
     statuses = {ident: a.find("activity-status").get("code") for ident, a in activities.items()}
     assert statuses[f"XM-TEST-42-match-{ids['completed']}"] == "3"
     assert statuses[f"XM-TEST-42-match-{ids['approved']}"] == "2"
+    result = activities[f"XM-TEST-42-match-{ids['completed']}"].find("result")
+    assert result.findtext("title/narrative") == "Border officers trained in risk analysis"
+    measure = result.find("indicator")
+    assert (measure.get("measure"), measure.get("ascending"), measure.find("reference").get("code")) == ("1", "true", "GCM-23")
+    assert measure.find("baseline").get("value") == "12.5"
+    assert measure.findtext("description/narrative") == "Unit: officers."
+    period = measure.find("period")
+    assert (period.find("target").get("value"), period.find("actual").get("value")) == ("200", "50")
+    assert period.findtext("actual/comment/narrative") == "Two courses held in Dakar."
+    assert [(d.get("url"), d.get("format")) for d in period.find("actual").findall("document-link")] == [
+        ("https://example.org/attendance.pdf", "application/pdf"), ("https://example.org/photos", "text/html")]
+    assert activities[f"XM-TEST-42-match-{ids['approved']}"].find("result") is None
     # A broken file is refused by the same schema: the validation is real.
     del one[1]  # its reporting-org
     assert not iati_schema.validate(root)

@@ -7,11 +7,15 @@ organisation identifiers where known, the recipient country, the DAC sectors (th
 else the offer's, else 15190, migration) and the GCM objectives (as tags), and every ledger
 entry as a transaction in the match's currency with its value date: a commitment is an
 outgoing commitment (2), a release the same, negative, and a disbursement a disbursement (3).
+Each indicator of the match is a result, its progress reports the result's periods (the
+value at the period's end, the narrative, links to the evidence).
 """
 
 from __future__ import annotations
 
+import mimetypes
 import xml.etree.ElementTree as ET
+from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -78,7 +82,44 @@ def _transaction(activity: ET.Element, match: asyncpg.Record, entry: asyncpg.Rec
                   match["need_organisation_ref"])
 
 
-def _activity(root: ET.Element, publisher: Publisher, match: asyncpg.Record, entries: list[asyncpg.Record]) -> None:
+def _number(value: Decimal) -> str:
+    """A measured value without the trailing zeros of its column (``50``, ``12.5``)."""
+    return f"{value.normalize():f}"
+
+
+def _evidence(parent: ET.Element, url: str, filed: datetime) -> None:
+    link = _sub(parent, "document-link", url=url, format=mimetypes.guess_type(url)[0] or "text/html")
+    _narrative(link, "title", "Evidence")
+    _sub(link, "category", code="A08")  # DocumentCategory: results, outcomes and outputs
+    _sub(link, "document-date", iso_date=filed.date().isoformat())
+
+
+def _result(activity: ET.Element, indicator: asyncpg.Record, reports: list[asyncpg.Record]) -> None:
+    # ResultType 9 (other): an indicator does not say whether it measures an output or an outcome.
+    result = _sub(activity, "result", type="9")
+    _narrative(result, "title", indicator["title"])
+    measure = _sub(result, "indicator", measure="1", ascending="true" if indicator["target"] > indicator["baseline"] else "false")
+    _narrative(measure, "title", indicator["title"])
+    _narrative(measure, "description", " ".join(filter(None, (indicator["description"], f"Unit: {indicator['unit']}."))))
+    if indicator["gcm_objective"] is not None:
+        _sub(measure, "reference", vocabulary="99", code=f"GCM-{indicator['gcm_objective']}")
+    baseline_day = indicator["baseline_date"] or indicator["start_date"]
+    _sub(measure, "baseline", year=str(baseline_day.year), iso_date=baseline_day.isoformat(),
+         value=_number(indicator["baseline"]))
+    for report in reports:
+        period = _sub(measure, "period")
+        _sub(period, "period-start", iso_date=report["period_start"].isoformat())
+        _sub(period, "period-end", iso_date=report["period_end"].isoformat())
+        _sub(period, "target", value=_number(indicator["target"]))
+        actual = _sub(period, "actual", value=_number(report["actual"]))
+        if report["narrative"]:
+            _narrative(actual, "comment", report["narrative"])
+        for url in report["evidence"]:
+            _evidence(actual, url, report["filed_at"])
+
+
+def _activity(root: ET.Element, publisher: Publisher, match: asyncpg.Record, entries: list[asyncpg.Record],
+              indicators: list[asyncpg.Record], reports: dict[int, list[asyncpg.Record]]) -> None:
     activity = _sub(root, "iati-activity", last_updated_datetime=match["updated_at"].isoformat(),
                     default_currency=match["currency"])
     activity.set(LANG, match["language"])
@@ -108,6 +149,8 @@ def _activity(root: ET.Element, publisher: Publisher, match: asyncpg.Record, ent
                    code=f"GCM-{objective}")
     for entry in entries:
         _transaction(activity, match, entry)
+    for indicator in indicators:
+        _result(activity, indicator, reports[indicator["id"]])
 
 
 def activity_identifier(publisher: Publisher, match_id: int) -> str:
@@ -121,10 +164,17 @@ async def iati_activities(conn: asyncpg.Connection, publisher: Publisher, organi
     matches = await fetch_all(reporting_sql.iati_activities(conn, organisation_id=organisation_id))
     if not matches:  # the standard wants at least one activity in a file
         raise NotFound("no approved, disbursed or completed match to report")
-    entries: dict[int, list[Any]] = {m["id"]: [] for m in matches}
-    for entry in await fetch_all(reporting_sql.iati_transactions(conn, match_ids=list(entries))):
+    match_ids = [m["id"] for m in matches]
+    entries: dict[int, list[Any]] = defaultdict(list)
+    for entry in await fetch_all(reporting_sql.iati_transactions(conn, match_ids=match_ids)):
         entries[entry["match_id"]].append(entry)
+    indicators: dict[int, list[Any]] = defaultdict(list)
+    for indicator in await fetch_all(reporting_sql.iati_indicators(conn, match_ids=match_ids)):
+        indicators[indicator["match_id"]].append(indicator)
+    reports: dict[int, list[Any]] = defaultdict(list)
+    for report in await fetch_all(reporting_sql.iati_reports(conn, match_ids=match_ids)):
+        reports[report["indicator_id"]].append(report)
     root = ET.Element("iati-activities", {"version": VERSION, "generated-datetime": generated.isoformat(timespec="seconds")})
     for match in matches:
-        _activity(root, publisher, match, entries[match["id"]])
+        _activity(root, publisher, match, entries[match["id"]], indicators[match["id"]], reports)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -65,3 +65,16 @@ order by m.id;
 select id, match_id, kind, amount, currency, rate_date, created_at
 from ledger_entries where match_id = any(:match_ids::bigint[])
 order by match_id, id;
+
+-- name: iati_indicators(match_ids)
+-- The indicators of those matches, as IATI results.
+select id, match_id, title, description, unit, baseline, baseline_date, target, start_date, gcm_objective
+from indicators where match_id = any(:match_ids::bigint[])
+order by match_id, id;
+
+-- name: iati_reports(match_ids)
+-- Their progress reports, as the periods of the results.
+select p.indicator_id, p.period_start, p.period_end, p.actual, p.narrative, p.evidence, p.filed_at
+from progress_reports p join indicators i on i.id = p.indicator_id
+where i.match_id = any(:match_ids::bigint[])
+order by p.indicator_id, p.period_end;
