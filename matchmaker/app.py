@@ -1,5 +1,5 @@
 """The top of the application: the app factory, its lifespan (database, event hub, ranking
-engine) and the services it hands to controllers as dependencies.
+engine, alert dispatcher) and the services it hands to controllers as dependencies.
 
 Nothing imports this module but the entry points (``matchmaker serve``, tests): controllers
 receive what they need through dependencies, and the HTTP helpers they share live below
@@ -28,6 +28,8 @@ from matchmaker import rates
 from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
+from matchmaker.alerts.controllers import AlertController
+from matchmaker.alerts.dispatcher import AlertDispatcher
 from matchmaker.db.pool import Database
 from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.errors import Unavailable
@@ -111,11 +113,15 @@ def _lifespan(settings: Settings):
         app.state.ranking = RankingService(app.state.database, settings.data_dir / MODEL_FILE)
         # Listen before loading, so that no change made meanwhile is missed.
         app.state.events.on_event(app.state.ranking.on_event)
+        app.state.alerts = AlertDispatcher(app.state.database, app.state.ranking, app.state.events, settings.alerts)
+        app.state.events.on_event(app.state.alerts.on_event)
         await app.state.events.start(dsn)
         await app.state.ranking.start()
+        await app.state.alerts.start()
         try:
             yield
         finally:
+            await app.state.alerts.stop()
             await app.state.events.stop()
             await app.state.ranking.close()
             await app.state.database.close()
@@ -132,7 +138,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
                         MatchController, LedgerController, EventController, StatsController, ExportController,
-                        IndicatorController, ResultsController, RankingController, VocabularyController,
+                        IndicatorController, ResultsController, AlertController, RankingController,
+                        VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),

@@ -42,6 +42,32 @@ def iati_publisher() -> Publisher:
     )
 
 
+class AlertSettings(msgspec.Struct, frozen=True):
+    """How alerts to funders are delivered."""
+
+    #: ``MATCHMAKER_SMTP_URL``: the mail server for e-mail alerts (``smtp://user:password@host:25``,
+    #: ``smtps://...`` for TLS from the start, ``smtp+starttls://...`` to upgrade); unset, none are sent.
+    smtp_url: str | None
+    #: ``MATCHMAKER_SMTP_FROM``: the sender of e-mail alerts.
+    smtp_from: str
+    #: ``MATCHMAKER_ALERT_RETRY_SECONDS``: wait before the first retry; it doubles at each (at most an hour).
+    retry_seconds: float
+    #: ``MATCHMAKER_ALERT_DISABLE_AFTER``: failed attempts in a row after which a subscription is switched off.
+    disable_after: int
+    #: ``MATCHMAKER_ALERT_POLL_SECONDS``: how often due retries are looked for.
+    poll_seconds: float
+
+
+def alert_settings() -> AlertSettings:
+    return AlertSettings(
+        smtp_url=os.environ.get("MATCHMAKER_SMTP_URL") or None,
+        smtp_from=os.environ.get("MATCHMAKER_SMTP_FROM", "matchmaker@localhost"),
+        retry_seconds=float(os.environ.get("MATCHMAKER_ALERT_RETRY_SECONDS", "30")),
+        disable_after=int(os.environ.get("MATCHMAKER_ALERT_DISABLE_AFTER", "10")),
+        poll_seconds=float(os.environ.get("MATCHMAKER_ALERT_POLL_SECONDS", "5")),
+    )
+
+
 class Settings(msgspec.Struct, frozen=True):
     #: PostgreSQL DSN; ``None`` starts the embedded server in ``data_dir``.
     database_url: str | None
@@ -59,6 +85,8 @@ class Settings(msgspec.Struct, frozen=True):
     rates_stale_days: int = msgspec.field(default_factory=rates_stale_days)
     #: Who publishes the IATI export.
     iati_publisher: Publisher = msgspec.field(default_factory=iati_publisher)
+    #: How alerts to funders are delivered.
+    alerts: AlertSettings = msgspec.field(default_factory=alert_settings)
 
 
 def _secret_key(data_dir: Path) -> str:
