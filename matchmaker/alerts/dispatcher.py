@@ -134,32 +134,35 @@ class AlertDispatcher:
         return None
 
     async def _evaluate(self) -> bool:
-        """Turn a batch of the outbox into deliveries; whether there was one."""
+        """Turn a batch of the outbox into deliveries; whether there was one. No connection is
+        held while the rankings are waited for and read: they need connections of their own."""
+        async with self._db.connection(wait=True) as conn:
+            changes = await fetch_all(alerts_sql.pending_changes(conn, lim=BATCH))
+            subscriptions = await fetch_all(alerts_sql.active_subscriptions(conn)) if changes else []
+        if not changes:
+            return False
+        # Judged only once the rankings have taken in every change committed so far, these included.
+        await self._events.caught_up()
+        await self._ranking.settle()
+        deliveries = []
+        for change in changes:
+            for subscription in subscriptions:
+                found = await self._ranked(subscription, change["need_id"])
+                if found is not None:
+                    deliveries += [(change["id"], subscription, channel, *found) for channel, to in (
+                        ("webhook", subscription["webhook_url"]), ("email", subscription["email"])) if to]
         async with self._db.connection(wait=True) as conn, conn.transaction():
-            changes = await fetch_all(alerts_sql.claim_changes(conn, lim=BATCH))
-            if not changes:
-                return False
-            # Judged only once the rankings have taken in every change committed so far,
-            # these claimed ones included.
-            await self._events.caught_up()
-            await self._ranking.settle()
-            subscriptions = await fetch_all(alerts_sql.active_subscriptions(conn))
-            for change in changes:
-                for subscription in subscriptions:
-                    found = await self._ranked(subscription, change["need_id"])
-                    if found is None:
-                        continue
-                    rank, item = found
-                    channels = [c for c, to in (("webhook", subscription["webhook_url"]),
-                                                ("email", subscription["email"])) if to]
-                    for channel in channels:
-                        delivery_id = uuid.uuid4()
-                        body = to_json({"id": str(delivery_id), "type": "need.ranked",
-                                        "subscription_id": subscription["id"], "offer_id": subscription["offer_id"],
-                                        "rank": rank, "score": item.score, "need": item.need})
-                        await alerts_sql.insert_delivery(conn, id=delivery_id, subscription_id=subscription["id"],
-                                                         outbox_id=change["id"], channel=channel, body=body.decode())
-            await alerts_sql.mark_processed(conn, ids=[c["id"] for c in changes])
+            # Another dispatcher may have taken some meanwhile: only those still pending are written.
+            claimed = {r["id"] for r in await fetch_all(alerts_sql.claim_changes(conn, ids=[c["id"] for c in changes]))}
+            for outbox_id, subscription, channel, rank, item in deliveries:
+                if outbox_id in claimed:
+                    delivery_id = uuid.uuid4()
+                    body = to_json({"id": str(delivery_id), "type": "need.ranked", "subscription_id": subscription["id"],
+                                    "offer_id": subscription["offer_id"], "rank": rank, "score": item.score,
+                                    "need": item.need})
+                    await alerts_sql.insert_delivery(conn, id=delivery_id, subscription_id=subscription["id"],
+                                                     outbox_id=outbox_id, channel=channel, body=body.decode())
+            await alerts_sql.mark_processed(conn, ids=sorted(claimed))
         return True
 
     async def _deliver(self, delivery: asyncpg.Record) -> int | None:

@@ -37,10 +37,13 @@ where d.subscription_id = :subscription_id
 order by o.id desc, d.channel
 limit :lim;
 
--- name: claim_changes(lim)
--- New or changed needs not yet looked at, oldest first; another dispatcher skips them meanwhile.
-select id, need_id from alert_outbox where processed_at is null
-order by id limit :lim
+-- name: pending_changes(lim)
+-- New or changed needs not yet looked at, oldest first.
+select id, need_id from alert_outbox where processed_at is null order by id limit :lim;
+
+-- name: claim_changes(ids)
+-- Those of them still not looked at, locked (another dispatcher skips them meanwhile).
+select id from alert_outbox where id = any(:ids::bigint[]) and processed_at is null
 for update skip locked;
 
 -- name: active_subscriptions()
