@@ -29,6 +29,8 @@ NeedStatus = Literal["open", "funded", "closed"]
 OfferStatus = Literal["open", "exhausted", "closed"]
 MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
 LedgerKind = Literal["commitment", "release", "disbursement"]
+# How often a result indicator is reported on, in months.
+ReportInterval = Literal[1, 3, 6, 12]
 # Where an exchange rate comes from: the dollar itself, the ECB's reference rates, a fixed
 # parity, or the indicative fallback.
 RateSource = Literal["usd", "ecb", "peg", "indicative"]
