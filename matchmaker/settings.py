@@ -56,6 +56,9 @@ class AlertSettings(msgspec.Struct, frozen=True):
     disable_after: int
     #: ``MATCHMAKER_ALERT_POLL_SECONDS``: how often due retries are looked for.
     poll_seconds: float
+    #: ``MATCHMAKER_ALERT_PRIVATE_HOSTS``: ``1`` lets webhooks reach loopback and private
+    #: networks (an intranet's receivers); by default the server posts only to public addresses.
+    private_hosts: bool = False
 
 
 def alert_settings() -> AlertSettings:
@@ -65,6 +68,7 @@ def alert_settings() -> AlertSettings:
         retry_seconds=float(os.environ.get("MATCHMAKER_ALERT_RETRY_SECONDS", "30")),
         disable_after=int(os.environ.get("MATCHMAKER_ALERT_DISABLE_AFTER", "10")),
         poll_seconds=float(os.environ.get("MATCHMAKER_ALERT_POLL_SECONDS", "5")),
+        private_hosts=os.environ.get("MATCHMAKER_ALERT_PRIVATE_HOSTS", "") == "1",
     )
 
 

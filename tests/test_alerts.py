@@ -10,6 +10,7 @@ import hmac
 import json
 import socket
 
+import httpx
 import msgspec
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,7 +21,7 @@ from tests.conftest import Api
 from tests.factories import need_body, offer_body
 
 FAST = AlertSettings(smtp_url=None, smtp_from="alerts@test.example", retry_seconds=0.05, disable_after=3,
-                     poll_seconds=0.1)
+                     poll_seconds=0.1, private_hosts=True)  # the receivers are on loopback
 
 
 class Receiver:
@@ -248,3 +249,24 @@ async def test_alerts_are_emailed_through_the_configured_server(mail_settings, w
     assert message["Subject"] == f"Matchmaker: a need ranks #1 for your offer {offer_id}: {need['title']}"
     assert "Amount: 250000.00 EUR" in message.get_content()
     assert message["Message-ID"] == f"<{delivery['id']}@matchmaker>"
+
+
+async def test_by_default_no_alert_is_posted_into_the_servers_own_network(settings, world, dsn):
+    guarded = msgspec.structs.replace(settings, alerts=msgspec.structs.replace(FAST, private_hosts=False))
+    app = create_app(guarded)
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                                 base_url="http://matchmaker.test") as client, Receiver() as receiver:
+        api = Api(client, guarded, world)
+        subscription = await _subscribe(api, offer_id=await _offer(api), webhook_url=receiver.url)
+        await api.post("/api/v1/needs", as_user="state", json=need_body())
+
+        async def refused():
+            items = (await api.get(f"/api/v1/alerts/subscriptions/{subscription['id']}/deliveries",
+                                   as_user="donor")).json()["items"]
+            return bool(items and items[0]["log"])
+
+        await until(refused)
+        [delivery] = (await api.get(f"/api/v1/alerts/subscriptions/{subscription['id']}/deliveries",
+                                    as_user="donor")).json()["items"]
+        assert "non-public address (127.0.0.1): refused" in delivery["log"][0]["error"]
+        assert receiver.received == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import smtplib
@@ -77,6 +78,20 @@ def _mail(url: str, sender: str, to: str, delivery_id: str, alert: dict[str, Any
         if where.username:
             smtp.login(unquote(where.username), unquote(where.password or ""))
         smtp.send_message(message)
+
+
+async def _public_host(url: str) -> None:
+    """Refuse a receiver whose host is, or resolves to, a loopback, private, link-local or
+    reserved address: a subscriber must not make the server post into its own network."""
+    where = urlsplit(url)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(where.hostname, where.port or 443)
+    except OSError as exc:
+        raise DeliveryFailed(f"the webhook's host does not resolve: {exc}") from exc
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if not ip.is_global:
+            raise DeliveryFailed(f"the webhook's host {where.hostname} is a non-public address ({ip}): refused")
 
 
 class AlertDispatcher:
@@ -169,6 +184,8 @@ class AlertDispatcher:
         """Send it; the HTTP status of a webhook; ``DeliveryFailed`` when it did not arrive."""
         body = delivery["body"].encode()
         if delivery["channel"] == "webhook":
+            if not self._settings.private_hosts:
+                await _public_host(delivery["webhook_url"])
             try:
                 response = await self._http.post(delivery["webhook_url"], content=body, headers={
                     "Content-Type": "application/json", "User-Agent": "Matchmaker-Alerts",
