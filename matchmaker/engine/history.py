@@ -6,12 +6,15 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
   divided by the most the need's terms could score, so it lies in [0, 1];
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
-- ``h_country`` … ``h_note``: the funder's (smoothed) share of records in the need's
+- ``h_country`` … ``h_form``: the funder's (smoothed) share of records in the need's
   country, sub-region, region, DAC sectors and categories, language, amount band, title
-  length band and short note, on a log scale: adding these up is adding log-likelihoods,
-  as naive Bayes does. Title length and a short repeated description ("Multiyear",
-  "Rapid response") are a funder's reporting style: its records share them whatever the
-  topic, so they tell funders apart when the words of a new need are new to all;
+  length band, short note, round amount and title form, on a log scale: adding these up is
+  adding log-likelihoods, as naive Bayes does. Title length, a short repeated description
+  ("Multiyear", "Rapid response"), how round the amounts are (a funder paying in dollars
+  pays round sums, one converting from its own currency does not) and how titles are
+  written (a year, codes, acronyms, brackets) are a funder's reporting style: its records
+  share them whatever the topic, so they tell funders apart when the words of a new need
+  are new to all;
 - ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
   of all records (how active it is at all).
 """
@@ -43,7 +46,7 @@ from matchmaker.engine.encoding import (
 from matchmaker.engine.reference import sector_key, sector_label
 from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
 
-ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note")
+ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -75,6 +78,37 @@ def length_band(title: str) -> int | None:
     return int(np.floor(np.log2(words + 1) * 2)) if words else None
 
 
+def round_digits(amount: float | None) -> int | None:
+    """Significant digits of a whole amount (1 for 500000, 5 for 82192 or more): a funder
+    that pays round sums in dollars shows it, one converting from its own currency does not."""
+    if amount is None or not amount >= 1:
+        return None
+    return min(len(str(int(round(amount))).rstrip("0")), 5)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_FORMS = {
+    "digits": re.compile(r"\d"),  # (once years are taken out)
+    "acronym": re.compile(r"\b[A-Z]{2,}\b"),
+    "bracket": re.compile(r"[()\[\]]"),
+    "dash": re.compile(r"\s[-–]\s|\w-\w"),
+    "colon": re.compile(r"[:|]"),
+}
+
+
+def title_form(title: str) -> list[str]:
+    """How a title is written, whatever it says: a year, other digits, acronyms, brackets,
+    dashes, colons, every word capitalised (``plain``: none of these)."""
+    if not title.strip():
+        return []
+    words = title.split()
+    forms = ["year"] if _YEAR.search(title) else []
+    forms += [name for name, mark in _FORMS.items() if mark.search(_YEAR.sub("", title) if name == "digits" else title)]
+    if len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha()):
+        forms.append("capitals")
+    return forms or ["plain"]
+
+
 def short_note(description: str) -> str | None:
     """A short description, folded (a funder's repeated note), or ``None`` for a real text."""
     words = fold(description).split()
@@ -96,6 +130,8 @@ def need_attributes(
         "amount": [str(band)] if band is not None else [],
         "length": [str(length)] if length is not None else [],
         "note": [note] if note is not None else [],
+        "round": [str(r)] if (r := round_digits(need.amount_usd)) is not None else [],
+        "form": title_form(need.title),
     }
 
 
