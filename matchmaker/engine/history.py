@@ -15,6 +15,8 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
   written (a year, codes, acronyms, brackets) are a funder's reporting style: its records
   share them whatever the topic, so they tell funders apart when the words of a new need
   are new to all;
+- ``h_name``: how much of the funder's name the need's words carry, each word of the
+  name weighted by its rarity among names and titles ("Sweden contribution to OCHA");
 - ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
   of all records (how active it is at all).
 """
@@ -44,10 +46,12 @@ from matchmaker.engine.encoding import (
     through_postings,
 )
 from matchmaker.engine.reference import sector_key, sector_label
-from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
+from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, _stems, concept_vocabulary, fold
 
 ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form")
-HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
+# Looked up like the attributes, but summed: the need's words that name a funder (see ``_names``).
+LOOKUPS = (*ATTRIBUTES, "name")
+HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in LOOKUPS), "h_recency", "h_volume")
 
 _WORDS = re.compile(r"[^\W_]+")
 SHARE_DEPTH = 4.0  # shares span four decades: 1e-4 or less scores 0, a share of 1 scores 1
@@ -186,6 +190,16 @@ class OneQuery(NamedTuple):
     tokens: dict[str, list[str]]
 
 
+def _lookup(need: NeedDoc, tokens: dict[str, list[str]], attr: str) -> Any:
+    """What of a need is looked up in a history's ``attr`` vocabulary (its words for names)."""
+    return _stems(f"{need.title} {need.description}") if attr == "name" else tokens[attr]
+
+
+def _share(count: np.ndarray, attr: str) -> np.ndarray:
+    """Each looked-up token's part: the mean over several countries or sectors, the sum of name words."""
+    return np.ones_like(count, dtype=np.float64) if attr == "name" else 1 / np.maximum(count, 1)
+
+
 def _bm25_share(scores: Any, bm25_max: np.ndarray) -> Any:
     """BM25 of the needs (rows) over funders' profiles, as a share of the most each need's
     terms could score: in [0, 1], 0 for a need without terms."""
@@ -212,6 +226,7 @@ class FunderHistory:
         self.last_year = int(self.years.max()) if self.has_years else None
         self.recent = known & (self.years > (self.last_year or 0) - RECENT_YEARS)
         self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
+        self._names(owner)
         self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
         self._activity(owner)
 
@@ -249,6 +264,26 @@ class FunderHistory:
                 self.held[attr] = sp.csr_matrix(
                     (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
                     shape=(len(owner), len(vocab)))
+
+    def _names(self, owner: np.ndarray) -> None:
+        """Each funder's name as words a need may cite ("Sweden contribution to OCHA"): a word
+        weighs by how few funders' names and how few record titles hold it, so "Sweden" says
+        much and "government" or "humanitarian" little; a funder's score for a need is the
+        share of its name's weight that the need's words carry."""
+        names = [set(_stems(self.names[f])) for f in self.funder_ids]
+        vocab = {t: i for i, t in enumerate(sorted(set().union(*names)))}
+        in_names = np.zeros(len(vocab))
+        for name in names:
+            in_names[[vocab[t] for t in name]] += 1
+        in_titles = np.zeros(len(vocab))
+        for title in self.titles:
+            in_titles[[vocab[t] for t in set(_stems(title)) if t in vocab]] += 1
+        weight = np.log1p(self.size / np.maximum(in_names, 1)) * np.log1p(len(self.titles) / (1 + in_titles))
+        scores = np.zeros((len(vocab), self.size), dtype=np.float32)
+        for funder, name in enumerate(names):
+            rows = [vocab[t] for t in name]
+            scores[rows, funder] = weight[rows] / max(weight[rows].sum(), 1e-9)
+        self.vocab["name"], self.scores["name"] = vocab, scores
 
     def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
         counts = encoder.counts(texts)
@@ -290,14 +325,14 @@ class FunderHistory:
         bm25_max = np.asarray(terms @ self._idf_max()).ravel()
         tokens = [need_attributes(need) for need in needs]
         attributes, has = {}, {}
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = [sorted({vocab[t] for t in need_tokens[attr] if t in vocab}) for need_tokens in tokens]
+            rows = [sorted({vocab[t] for t in _lookup(need, need_tokens, attr) if t in vocab})
+                    for need, need_tokens in zip(needs, tokens)]
             count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
             indptr = np.concatenate([[0], np.cumsum(count)])
             indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
-            # Several countries or sectors: the mean of their scores.
-            data = np.repeat(1 / np.maximum(count, 1), count).astype(np.float32)
+            data = np.repeat(_share(count, attr), count).astype(np.float32)
             attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
             has[attr] = count > 0
         return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
@@ -317,10 +352,10 @@ class FunderHistory:
         # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
         bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
         attributes, has = {}, {}
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = sorted({vocab[t] for t in tokens[attr] if t in vocab})
-            attributes[attr] = (rows, np.float32(1 / max(len(rows), 1)))
+            rows = sorted({vocab[t] for t in _lookup(need, tokens, attr) if t in vocab})
+            attributes[attr] = (rows, _share(np.array(len(rows)), attr).astype(np.float32))
             has[attr] = np.array([len(rows) > 0])
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
 
@@ -329,7 +364,7 @@ class FunderHistory:
         out = self._text_one(query, funders)
         n = self.size if funders is None else len(funders)
         columns = slice(None) if funders is None else funders
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             rows, weight = query.attributes[attr]
             values = np.zeros(n, dtype=np.float32)
             for row in rows:  # a CSR row times a dense matrix: one scaled row added at a time
@@ -375,7 +410,7 @@ class FunderHistory:
             "h_similar": Evidence(self._most_similar(queries.text, funders), has_text[:, None]),
         }
         columns = slice(None) if funders is None else funders
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             values = queries.attributes[attr] @ self.scores[attr][:, columns]
             out[f"h_{attr}"] = Evidence(np.asarray(values), queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))

@@ -2,7 +2,7 @@
 
 from support import TODAY, need, record
 
-from matchmaker.engine.documents import funder_offer
+from matchmaker.engine.documents import FundingRecord, funder_offer
 from matchmaker.engine.history import round_digits, title_form
 from matchmaker.engine.index import OfferIndex
 from matchmaker.engine.model import MatchRanker
@@ -27,3 +27,20 @@ def test_a_funder_paying_round_sums_is_told_from_one_converting_its_currency():
     values = ranker.evidence([need(title="Food Assistance 2026", amount_usd=1_000_000.0)], index, TODAY)[0][0]
     round_, form = ranker.feature_names_.index("h_round"), ranker.feature_names_.index("h_form")
     assert values[0, round_] > values[1, round_] and values[0, form] > values[1, form]
+
+
+def test_a_need_that_names_a_funder_points_to_it_and_generic_name_words_do_not():
+    def funder(name: str, title: str) -> list[FundingRecord]:
+        return [FundingRecord(record_id=f"{name}-{i}", funder_id=name, funder_name=name, countries=("SYR",),
+                              title=f"{title} {i}", amount_usd=1e5, year=2020 + i % 3) for i in range(6)]
+
+    records = [*funder("Sweden, Government of", "Emergency food aid"), *funder("Norway, Government of", "Emergency food aid"),
+               *funder("Humanitarian Pooled Fund", "Humanitarian food aid")]
+    ranker = MatchRanker(max_queries=50).fit(records)
+    index = OfferIndex.build([funder_offer(r.funder_id) for r in records[::6]], records, ranker)
+    name = ranker.feature_names_.index("h_name")
+    sweden = ranker.evidence([need(title="Sweden contribution to the government")], index, TODAY)
+    assert sweden[1][0, :, name].all() and sweden[0][0, 0, name] > 0.5 > sweden[0][0, 1, name]
+    # "government" is in two funders' names, "humanitarian" in the titles: both say little.
+    generic = ranker.evidence([need(title="Humanitarian food aid to the government")], index, TODAY)[0][0, :, name]
+    assert generic.max() < sweden[0][0, 0, name] / 2
