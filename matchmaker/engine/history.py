@@ -8,8 +8,9 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
 - ``h_country`` … ``h_form``: the funder's (smoothed) share of records in the need's
   country, sub-region, region, DAC sectors and categories, language, amount band, title
-  length band, short note, round amount and title form, on a log scale: adding these up is
-  adding log-likelihoods, as naive Bayes does. Title length, a short repeated description
+  length band, short note, round amount and title form, recent records weighing more
+  (``HALF_LIFE_YEARS``), on a log scale: adding these up is adding log-likelihoods, as
+  naive Bayes does. Title length, a short repeated description
   ("Multiyear", "Rapid response"), how round the amounts are (a funder paying in dollars
   pays round sums, one converting from its own currency does not) and how titles are
   written (a year, codes, acronyms, brackets) are a funder's reporting style: its records
@@ -57,6 +58,9 @@ _WORDS = re.compile(r"[^\W_]+")
 SHARE_DEPTH = 4.0  # shares span four decades: 1e-4 or less scores 0, a share of 1 scores 1
 SMOOTHING = 1.0  # one pseudo-record spread like the whole history, so unseen is unlikely, not impossible
 RECENT_YEARS = 3
+# A record counts half as much in a funder's shares for each year it is older than the
+# history's last year: what a funder funds and where drifts, and a new need is of now.
+HALF_LIFE_YEARS = 1.0
 BM25_K1, BM25_B = 1.5, 0.75  # profiles are long: a slower saturation suits them
 _CHUNK = 2**22  # cells of need × record similarities held at once
 
@@ -225,6 +229,9 @@ class FunderHistory:
         self.has_years = bool(known.any())
         self.last_year = int(self.years.max()) if self.has_years else None
         self.recent = known & (self.years > (self.last_year or 0) - RECENT_YEARS)
+        # Undated records count fully, as when no record is dated.
+        self.weight = np.where(known, 0.5 ** (((self.last_year or 0) - self.years) / HALF_LIFE_YEARS), 1.0)
+        self.weighted_n = np.bincount(owner, weights=self.weight, minlength=len(self.funder_ids))
         self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
         self._names(owner)
         self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
@@ -252,7 +259,9 @@ class FunderHistory:
             counts = np.zeros((self.size, len(vocab)), dtype=np.float32)
             np.add.at(counts, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights, dtype=np.float32))
             overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-            shares = (counts + SMOOTHING * overall) / (self.n[:, None] + SMOOTHING)
+            recent = np.zeros(counts.shape, dtype=np.float64)
+            np.add.at(recent, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights) * self.weight[rows_a])
+            shares = (recent + SMOOTHING * overall) / (self.weighted_n[:, None] + SMOOTHING)
             self.vocab[attr], self.counts[attr] = vocab, counts
             self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
             first = np.full(counts.shape, 9999, dtype=np.int32)

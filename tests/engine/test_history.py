@@ -44,3 +44,14 @@ def test_a_need_that_names_a_funder_points_to_it_and_generic_name_words_do_not()
     # "government" is in two funders' names, "humanitarian" in the titles: both say little.
     generic = ranker.evidence([need(title="Humanitarian food aid to the government")], index, TODAY)[0][0, :, name]
     assert generic.max() < sweden[0][0, 0, name] / 2
+
+
+def test_where_a_funder_works_now_counts_more_than_where_it_worked_long_ago():
+    moved = [record(i, "moved", "SEN" if i < 3 else "MLI", "15190", f"Border posts {i}", year=2020 + i) for i in range(6)]
+    left = [record(i, "left", "MLI" if i < 3 else "SEN", "15190", f"Border posts {i}", year=2020 + i) for i in range(6)]
+    records = moved + left
+    ranker = MatchRanker(max_queries=50).fit(records)
+    index = OfferIndex.build([funder_offer("moved"), funder_offer("left")], records, ranker)
+    country = ranker.feature_names_.index("h_country")
+    values = ranker.evidence([need(countries=("MLI",))], index, TODAY)[0][0, :, country]
+    assert values[0] > values[1]  # both funded three records in Mali; "moved" did lately
