@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -47,7 +48,7 @@ from matchmaker.engine.encoding import (
     through_postings,
 )
 from matchmaker.engine.reference import sector_key, sector_label
-from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, _stems, concept_vocabulary, fold
+from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
 
 ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form")
 # Looked up like the attributes, but summed: the need's words that name a funder (see ``_names``).
@@ -95,26 +96,30 @@ def round_digits(amount: float | None) -> int | None:
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_FORMS = {
-    "digits": re.compile(r"\d"),  # (once years are taken out)
-    "acronym": re.compile(r"\b[A-Z]{2,}\b"),
-    "bracket": re.compile(r"[()\[\]]"),
-    "dash": re.compile(r"\s[-–]\s|\w-\w"),
-    "colon": re.compile(r"[:|]"),
-}
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_DASH = re.compile(r"\s[-–]\s|\w-\w")
 
 
-def title_form(title: str) -> list[str]:
+@lru_cache(maxsize=2**16)  # sibling records repeat their titles
+def title_form(title: str) -> tuple[str, ...]:
     """How a title is written, whatever it says: a year, other digits, acronyms, brackets,
     dashes, colons, every word capitalised (``plain``: none of these)."""
-    if not title.strip():
-        return []
     words = title.split()
-    forms = ["year"] if _YEAR.search(title) else []
-    forms += [name for name, mark in _FORMS.items() if mark.search(_YEAR.sub("", title) if name == "digits" else title)]
+    if not words:
+        return ()
+    forms = []
+    if any(c.isdigit() for c in title):  # (the cheap tests first: most titles have none of these)
+        undated = _YEAR.sub("", title)
+        forms += ["year"] if len(undated) < len(title) else []
+        forms += ["digits"] if any(c.isdigit() for c in undated) else []
+    if not title.islower() and _ACRONYM.search(title):
+        forms.append("acronym")
+    forms += ["bracket"] if "(" in title or "[" in title else []
+    forms += ["dash"] if ("-" in title or "–" in title) and _DASH.search(title) else []
+    forms += ["colon"] if ":" in title or "|" in title else []
     if len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha()):
         forms.append("capitals")
-    return forms or ["plain"]
+    return tuple(forms) or ("plain",)
 
 
 def short_note(description: str) -> str | None:
@@ -139,7 +144,7 @@ def need_attributes(
         "length": [str(length)] if length is not None else [],
         "note": [note] if note is not None else [],
         "round": [str(r)] if (r := round_digits(need.amount_usd)) is not None else [],
-        "form": title_form(need.title),
+        "form": list(title_form(need.title)),
     }
 
 
@@ -194,9 +199,10 @@ class OneQuery(NamedTuple):
     tokens: dict[str, list[str]]
 
 
-def _lookup(need: NeedDoc, tokens: dict[str, list[str]], attr: str) -> Any:
-    """What of a need is looked up in a history's ``attr`` vocabulary (its words for names)."""
-    return _stems(f"{need.title} {need.description}") if attr == "name" else tokens[attr]
+def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[Any]:
+    """What of a need is looked up in a history's ``attr`` vocabulary: its ``need_attributes``
+    tokens, or for names its hashed text terms."""
+    return terms if attr == "name" else tokens[attr]
 
 
 def _share(count: np.ndarray, attr: str) -> np.ndarray:
@@ -233,8 +239,8 @@ class FunderHistory:
         self.weight = np.where(known, 0.5 ** (((self.last_year or 0) - self.years) / HALF_LIFE_YEARS), 1.0)
         self.weighted_n = np.bincount(owner, weights=self.weight, minlength=len(self.funder_ids))
         self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
-        self._names(owner)
-        self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
+        counts = self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
+        self._names(encoder, counts)
         self._activity(owner)
 
     @property
@@ -256,11 +262,11 @@ class FunderHistory:
                             cols.append(vocab[str(key)])
                             weights.append(weight)
             rows_a = np.asarray(rows, dtype=np.int64)
-            counts = np.zeros((self.size, len(vocab)), dtype=np.float32)
-            np.add.at(counts, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights, dtype=np.float32))
+            cells = (owner[rows_a], np.asarray(cols, dtype=np.int64))
+            shape = (self.size, len(vocab))
+            counts = sp.coo_matrix((np.asarray(weights, dtype=np.float32), cells), shape).toarray()  # (sums repeats)
             overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-            recent = np.zeros(counts.shape, dtype=np.float64)
-            np.add.at(recent, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights) * self.weight[rows_a])
+            recent = sp.coo_matrix((np.asarray(weights) * self.weight[rows_a], cells), shape).toarray()
             shares = (recent + SMOOTHING * overall) / (self.weighted_n[:, None] + SMOOTHING)
             self.vocab[attr], self.counts[attr] = vocab, counts
             self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
@@ -274,27 +280,29 @@ class FunderHistory:
                     (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
                     shape=(len(owner), len(vocab)))
 
-    def _names(self, owner: np.ndarray) -> None:
-        """Each funder's name as words a need may cite ("Sweden contribution to OCHA"): a word
-        weighs by how few funders' names and how few record titles hold it, so "Sweden" says
-        much and "government" or "humanitarian" little; a funder's score for a need is the
-        share of its name's weight that the need's words carry."""
-        names = [set(_stems(self.names[f])) for f in self.funder_ids]
-        vocab = {t: i for i, t in enumerate(sorted(set().union(*names)))}
+    def _names(self, encoder: TextEncoder, counts: sp.csr_matrix) -> None:
+        """Each funder's name as words a need may cite ("Sweden contribution to OCHA"), by
+        their hashed terms: a word weighs by how few funders' names and how few records' texts
+        (``counts``) hold it, so "Sweden" says much and "government" or "humanitarian"
+        little; a funder's score for a need is the share of its name's weight that the
+        need's words carry."""
+        names = [{_hashed(t, encoder.n_features) for t in analyze(self.names[f]) if not t.startswith(CONCEPT)}
+                 for f in self.funder_ids]
+        terms = np.array(sorted(set().union(*names)), dtype=np.int64)
+        vocab = {int(t): i for i, t in enumerate(terms)}
         in_names = np.zeros(len(vocab))
         for name in names:
             in_names[[vocab[t] for t in name]] += 1
-        in_titles = np.zeros(len(vocab))
-        for title in self.titles:
-            in_titles[[vocab[t] for t in set(_stems(title)) if t in vocab]] += 1
-        weight = np.log1p(self.size / np.maximum(in_names, 1)) * np.log1p(len(self.titles) / (1 + in_titles))
+        in_texts = np.bincount(counts.indices, minlength=counts.shape[1])[terms]
+        weight = np.log1p(self.size / np.maximum(in_names, 1)) * np.log1p(counts.shape[0] / (1 + in_texts))
         scores = np.zeros((len(vocab), self.size), dtype=np.float32)
         for funder, name in enumerate(names):
             rows = [vocab[t] for t in name]
             scores[rows, funder] = weight[rows] / max(weight[rows].sum(), 1e-9)
         self.vocab["name"], self.scores["name"] = vocab, scores
 
-    def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
+    def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> sp.csr_matrix:
+        """The records' text rows and the funders' BM25 profiles; returns the records' term counts."""
         counts = encoder.counts(texts)
         self.records_text = SparseRows(encoder.weight(counts))
         membership = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(self.size, len(owner)))
@@ -311,6 +319,7 @@ class FunderHistory:
         tf = profiles.data
         profiles.data = self.idf[profiles.indices] * tf * (BM25_K1 + 1) / (tf + np.repeat(norm, np.diff(profiles.indptr)))
         self.profiles = SparseRows(profiles)
+        return counts
 
     def _activity(self, owner: np.ndarray) -> None:
         known, recent = self.years > 0, self.recent
@@ -336,8 +345,8 @@ class FunderHistory:
         attributes, has = {}, {}
         for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = [sorted({vocab[t] for t in _lookup(need, need_tokens, attr) if t in vocab})
-                    for need, need_tokens in zip(needs, tokens)]
+            rows = [sorted({vocab[t] for t in _lookup(need_tokens, attr, terms.indices[a:b].tolist()) if t in vocab})
+                    for need_tokens, a, b in zip(tokens, terms.indptr[:-1], terms.indptr[1:])]
             count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
             indptr = np.concatenate([[0], np.cumsum(count)])
             indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
@@ -363,7 +372,7 @@ class FunderHistory:
         attributes, has = {}, {}
         for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = sorted({vocab[t] for t in _lookup(need, tokens, attr) if t in vocab})
+            rows = sorted({vocab[t] for t in _lookup(tokens, attr, terms.tolist()) if t in vocab})
             attributes[attr] = (rows, _share(np.array(len(rows)), attr).astype(np.float32))
             has[attr] = np.array([len(rows) > 0])
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
