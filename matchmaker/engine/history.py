@@ -248,7 +248,8 @@ class FunderHistory:
         return len(self.funder_ids)
 
     def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
-        self.vocab, self.counts, self.scores, self.first_year = {}, {}, {}, {}
+        self.vocab: dict[str, dict[Any, int]] = {}  # (a name's words are hashed terms)
+        self.counts, self.scores, self.first_year = {}, {}, {}
         self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
             vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
@@ -373,7 +374,7 @@ class FunderHistory:
         for attr in LOOKUPS:
             vocab = self.vocab[attr]
             rows = sorted({vocab[t] for t in _lookup(tokens, attr, terms.tolist()) if t in vocab})
-            attributes[attr] = (rows, _share(np.array(len(rows)), attr).astype(np.float32))
+            attributes[attr] = (rows, np.float32(_share(np.array(len(rows)), attr)))
             has[attr] = np.array([len(rows) > 0])
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
 
