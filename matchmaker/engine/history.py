@@ -6,12 +6,18 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
   divided by the most the need's terms could score, so it lies in [0, 1];
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
-- ``h_country`` … ``h_note``: the funder's (smoothed) share of records in the need's
+- ``h_country`` … ``h_form``: the funder's (smoothed) share of records in the need's
   country, sub-region, region, DAC sectors and categories, language, amount band, title
-  length band and short note, on a log scale: adding these up is adding log-likelihoods,
-  as naive Bayes does. Title length and a short repeated description ("Multiyear",
-  "Rapid response") are a funder's reporting style: its records share them whatever the
-  topic, so they tell funders apart when the words of a new need are new to all;
+  length band, short note, round amount and title form, recent records weighing more
+  (``HALF_LIFE_YEARS``), on a log scale: adding these up is adding log-likelihoods, as
+  naive Bayes does. Title length, a short repeated description
+  ("Multiyear", "Rapid response"), how round the amounts are (a funder paying in dollars
+  pays round sums, one converting from its own currency does not) and how titles are
+  written (a year, codes, acronyms, brackets) are a funder's reporting style: its records
+  share them whatever the topic, so they tell funders apart when the words of a new need
+  are new to all;
+- ``h_name``: how much of the funder's name the need's words carry, each word of the
+  name weighted by its rarity among names and titles ("Sweden contribution to OCHA");
 - ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
   of all records (how active it is at all).
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -41,15 +48,20 @@ from matchmaker.engine.encoding import (
     through_postings,
 )
 from matchmaker.engine.reference import sector_key, sector_label
-from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, concept_vocabulary, fold
+from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
 
-ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note")
-HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in ATTRIBUTES), "h_recency", "h_volume")
+ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form")
+# Looked up like the attributes, but summed: the need's words that name a funder (see ``_names``).
+LOOKUPS = (*ATTRIBUTES, "name")
+HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in LOOKUPS), "h_recency", "h_volume")
 
 _WORDS = re.compile(r"[^\W_]+")
 SHARE_DEPTH = 4.0  # shares span four decades: 1e-4 or less scores 0, a share of 1 scores 1
 SMOOTHING = 1.0  # one pseudo-record spread like the whole history, so unseen is unlikely, not impossible
 RECENT_YEARS = 3
+# A record counts half as much in a funder's shares for each year it is older than the
+# history's last year: what a funder funds and where drifts, and a new need is of now.
+HALF_LIFE_YEARS = 1.0
 BM25_K1, BM25_B = 1.5, 0.75  # profiles are long: a slower saturation suits them
 _CHUNK = 2**22  # cells of need × record similarities held at once
 
@@ -75,6 +87,41 @@ def length_band(title: str) -> int | None:
     return int(np.floor(np.log2(words + 1) * 2)) if words else None
 
 
+def round_digits(amount: float | None) -> int | None:
+    """Significant digits of a whole amount (1 for 500000, 5 for 82192 or more): a funder
+    that pays round sums in dollars shows it, one converting from its own currency does not."""
+    if amount is None or not amount >= 1:
+        return None
+    return min(len(str(int(round(amount))).rstrip("0")), 5)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_DASH = re.compile(r"\s[-–]\s|\w-\w")
+
+
+@lru_cache(maxsize=2**16)  # sibling records repeat their titles
+def title_form(title: str) -> tuple[str, ...]:
+    """How a title is written, whatever it says: a year, other digits, acronyms, brackets,
+    dashes, colons, every word capitalised (``plain``: none of these)."""
+    words = title.split()
+    if not words:
+        return ()
+    forms = []
+    if any(c.isdigit() for c in title):  # (the cheap tests first: most titles have none of these)
+        undated = _YEAR.sub("", title)
+        forms += ["year"] if len(undated) < len(title) else []
+        forms += ["digits"] if any(c.isdigit() for c in undated) else []
+    if not title.islower() and _ACRONYM.search(title):
+        forms.append("acronym")
+    forms += ["bracket"] if "(" in title or "[" in title else []
+    forms += ["dash"] if ("-" in title or "–" in title) and _DASH.search(title) else []
+    forms += ["colon"] if ":" in title or "|" in title else []
+    if len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha()):
+        forms.append("capitals")
+    return tuple(forms) or ("plain",)
+
+
 def short_note(description: str) -> str | None:
     """A short description, folded (a funder's repeated note), or ``None`` for a real text."""
     words = fold(description).split()
@@ -96,6 +143,8 @@ def need_attributes(
         "amount": [str(band)] if band is not None else [],
         "length": [str(length)] if length is not None else [],
         "note": [note] if note is not None else [],
+        "round": [str(r)] if (r := round_digits(need.amount_usd)) is not None else [],
+        "form": list(title_form(need.title)),
     }
 
 
@@ -150,6 +199,17 @@ class OneQuery(NamedTuple):
     tokens: dict[str, list[str]]
 
 
+def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[Any]:
+    """What of a need is looked up in a history's ``attr`` vocabulary: its ``need_attributes``
+    tokens, or for names its hashed text terms."""
+    return terms if attr == "name" else tokens[attr]
+
+
+def _share(count: np.ndarray, attr: str) -> np.ndarray:
+    """Each looked-up token's part: the mean over several countries or sectors, the sum of name words."""
+    return np.ones_like(count, dtype=np.float64) if attr == "name" else 1 / np.maximum(count, 1)
+
+
 def _bm25_share(scores: Any, bm25_max: np.ndarray) -> Any:
     """BM25 of the needs (rows) over funders' profiles, as a share of the most each need's
     terms could score: in [0, 1], 0 for a need without terms."""
@@ -175,8 +235,12 @@ class FunderHistory:
         self.has_years = bool(known.any())
         self.last_year = int(self.years.max()) if self.has_years else None
         self.recent = known & (self.years > (self.last_year or 0) - RECENT_YEARS)
+        # Undated records count fully, as when no record is dated.
+        self.weight = np.where(known, 0.5 ** (((self.last_year or 0) - self.years) / HALF_LIFE_YEARS), 1.0)
+        self.weighted_n = np.bincount(owner, weights=self.weight, minlength=len(self.funder_ids))
         self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
-        self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
+        counts = self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
+        self._names(encoder, counts)
         self._activity(owner)
 
     @property
@@ -184,7 +248,8 @@ class FunderHistory:
         return len(self.funder_ids)
 
     def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
-        self.vocab, self.counts, self.scores, self.first_year = {}, {}, {}, {}
+        self.vocab: dict[str, dict[Any, int]] = {}  # (a name's words are hashed terms)
+        self.counts, self.scores, self.first_year = {}, {}, {}
         self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
             vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
@@ -198,10 +263,12 @@ class FunderHistory:
                             cols.append(vocab[str(key)])
                             weights.append(weight)
             rows_a = np.asarray(rows, dtype=np.int64)
-            counts = np.zeros((self.size, len(vocab)), dtype=np.float32)
-            np.add.at(counts, (owner[rows_a], np.asarray(cols, dtype=np.int64)), np.asarray(weights, dtype=np.float32))
+            cells = (owner[rows_a], np.asarray(cols, dtype=np.int64))
+            shape = (self.size, len(vocab))
+            counts = sp.coo_matrix((np.asarray(weights, dtype=np.float32), cells), shape).toarray()  # (sums repeats)
             overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-            shares = (counts + SMOOTHING * overall) / (self.n[:, None] + SMOOTHING)
+            recent = sp.coo_matrix((np.asarray(weights) * self.weight[rows_a], cells), shape).toarray()
+            shares = (recent + SMOOTHING * overall) / (self.weighted_n[:, None] + SMOOTHING)
             self.vocab[attr], self.counts[attr] = vocab, counts
             self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
             first = np.full(counts.shape, 9999, dtype=np.int32)
@@ -214,7 +281,29 @@ class FunderHistory:
                     (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
                     shape=(len(owner), len(vocab)))
 
-    def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> None:
+    def _names(self, encoder: TextEncoder, counts: sp.csr_matrix) -> None:
+        """Each funder's name as words a need may cite ("Sweden contribution to OCHA"), by
+        their hashed terms: a word weighs by how few funders' names and how few records' texts
+        (``counts``) hold it, so "Sweden" says much and "government" or "humanitarian"
+        little; a funder's score for a need is the share of its name's weight that the
+        need's words carry."""
+        names = [{_hashed(t, encoder.n_features) for t in analyze(self.names[f]) if not t.startswith(CONCEPT)}
+                 for f in self.funder_ids]
+        terms = np.array(sorted(set().union(*names)), dtype=np.int64)
+        vocab = {int(t): i for i, t in enumerate(terms)}
+        in_names = np.zeros(len(vocab))
+        for name in names:
+            in_names[[vocab[t] for t in name]] += 1
+        in_texts = np.bincount(counts.indices, minlength=counts.shape[1])[terms]
+        weight = np.log1p(self.size / np.maximum(in_names, 1)) * np.log1p(counts.shape[0] / (1 + in_texts))
+        scores = np.zeros((len(vocab), self.size), dtype=np.float32)
+        for funder, name in enumerate(names):
+            rows = [vocab[t] for t in name]
+            scores[rows, funder] = weight[rows] / max(weight[rows].sum(), 1e-9)
+        self.vocab["name"], self.scores["name"] = vocab, scores
+
+    def _text(self, owner: np.ndarray, encoder: TextEncoder, texts: list[str]) -> sp.csr_matrix:
+        """The records' text rows and the funders' BM25 profiles; returns the records' term counts."""
         counts = encoder.counts(texts)
         self.records_text = SparseRows(encoder.weight(counts))
         membership = sp.csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(self.size, len(owner)))
@@ -231,6 +320,7 @@ class FunderHistory:
         tf = profiles.data
         profiles.data = self.idf[profiles.indices] * tf * (BM25_K1 + 1) / (tf + np.repeat(norm, np.diff(profiles.indptr)))
         self.profiles = SparseRows(profiles)
+        return counts
 
     def _activity(self, owner: np.ndarray) -> None:
         known, recent = self.years > 0, self.recent
@@ -254,14 +344,14 @@ class FunderHistory:
         bm25_max = np.asarray(terms @ self._idf_max()).ravel()
         tokens = [need_attributes(need) for need in needs]
         attributes, has = {}, {}
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = [sorted({vocab[t] for t in need_tokens[attr] if t in vocab}) for need_tokens in tokens]
+            rows = [sorted({vocab[t] for t in _lookup(need_tokens, attr, terms.indices[a:b].tolist()) if t in vocab})
+                    for need_tokens, a, b in zip(tokens, terms.indptr[:-1], terms.indptr[1:])]
             count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
             indptr = np.concatenate([[0], np.cumsum(count)])
             indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
-            # Several countries or sectors: the mean of their scores.
-            data = np.repeat(1 / np.maximum(count, 1), count).astype(np.float32)
+            data = np.repeat(_share(count, attr), count).astype(np.float32)
             attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
             has[attr] = count > 0
         return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
@@ -281,10 +371,10 @@ class FunderHistory:
         # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
         bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
         attributes, has = {}, {}
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             vocab = self.vocab[attr]
-            rows = sorted({vocab[t] for t in tokens[attr] if t in vocab})
-            attributes[attr] = (rows, np.float32(1 / max(len(rows), 1)))
+            rows = sorted({vocab[t] for t in _lookup(tokens, attr, terms.tolist()) if t in vocab})
+            attributes[attr] = (rows, np.float32(_share(np.array(len(rows)), attr)))
             has[attr] = np.array([len(rows) > 0])
         return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
 
@@ -293,7 +383,7 @@ class FunderHistory:
         out = self._text_one(query, funders)
         n = self.size if funders is None else len(funders)
         columns = slice(None) if funders is None else funders
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             rows, weight = query.attributes[attr]
             values = np.zeros(n, dtype=np.float32)
             for row in rows:  # a CSR row times a dense matrix: one scaled row added at a time
@@ -339,7 +429,7 @@ class FunderHistory:
             "h_similar": Evidence(self._most_similar(queries.text, funders), has_text[:, None]),
         }
         columns = slice(None) if funders is None else funders
-        for attr in ATTRIBUTES:
+        for attr in LOOKUPS:
             values = queries.attributes[attr] @ self.scores[attr][:, columns]
             out[f"h_{attr}"] = Evidence(np.asarray(values), queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
