@@ -40,6 +40,7 @@ from matchmaker.organisations.controllers import OrganisationController
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.reporting.controllers import StatsController
+from matchmaker.rounds.controllers import RoundController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.vocabulary.controllers import VocabularyController
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, EventController, StatsController, RankingController, VocabularyController,
+                        MatchController, RoundController, EventController, StatsController, RankingController,
+                        VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),

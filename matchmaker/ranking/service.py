@@ -130,6 +130,50 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
         return model
 
 
+def score_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: list[NeedDoc],
+                offers: list[OfferDoc]) -> np.ndarray:
+    """The ranker's score of every (need, offer) pair, as ranked lists order them; ``-inf``
+    where the pair is not eligible."""
+    if not needs or not offers:
+        return np.full((len(needs), len(offers)), -np.inf)
+    return ranker.score(needs, OfferIndex(offers, history, ranker.encoder_))
+
+
+async def read_pairs(conn: asyncpg.Connection, need_ids: list[int],
+                     offer_ids: list[int]) -> tuple[list[NeedDoc], list[OfferDoc]]:
+    """Needs and offers as the ranker sees them, in the order of the ids given (ids not found are left out)."""
+    needs = {d.id: d for d in map(need_doc, await fetch_all(ranking_sql.ranking_needs(conn, ids=need_ids)))}
+    offers = {d.id: d for d in map(offer_doc, await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids)))}
+    return [needs[i] for i in need_ids if i in needs], [offers[i] for i in offer_ids if i in offers]
+
+
+class PairScorer:
+    """The ranker for a command: fitted (or loaded) once from the database, scoring in the
+    caller's process, as ``RankingService.pair_scores`` does in the server's."""
+
+    def __init__(self, model_path: Path) -> None:
+        self._model_path = model_path
+        self._fitted: tuple[MatchRanker, FunderHistory | None] | None = None
+
+    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+        if self._fitted is None:
+            records, decisions = await load_training_data(conn)
+            ranker = await asyncio.to_thread(fit_or_load, self._model_path, records, decisions)
+            self._fitted = ranker, FunderHistory(records, ranker.encoder_) if records else None
+        needs, offers = await read_pairs(conn, need_ids, offer_ids)
+        return _scores_by_id(need_ids, offer_ids, needs, offers, score_pairs(*self._fitted, needs, offers))
+
+
+def _scores_by_id(need_ids: list[int], offer_ids: list[int], needs: list[NeedDoc], offers: list[OfferDoc],
+                  scores: np.ndarray) -> np.ndarray:
+    """Scores laid out by the ids asked for (``-inf`` for an id not found)."""
+    out = np.full((len(need_ids), len(offer_ids)), -np.inf)
+    rows = {n: i for i, n in enumerate(need_ids)}
+    cols = {o: j for j, o in enumerate(offer_ids)}
+    out[np.ix_([rows[int(d.id)] for d in needs], [cols[int(d.id)] for d in offers])] = scores
+    return out
+
+
 MAX_OFFSET = 500  # how deep the ranked lists page (each page ranks all before it)
 
 
@@ -409,6 +453,13 @@ class RankingService:
         if not needs or needs[0]["status"] != "open" or not offers:
             return None
         return await self._engine(self._pair_score, need_doc(needs[0]), offer_doc(offers[0]))
+
+    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+        """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
+        through the caller's connection, scored on the engine thread."""
+        needs, offers = await read_pairs(conn, need_ids, offer_ids)
+        scores = await self._engine(lambda: score_pairs(self.ranker, self.history, needs, offers))
+        return _scores_by_id(need_ids, offer_ids, needs, offers, scores)
 
     def _pair_score(self, need: NeedDoc, offer: OfferDoc) -> float | None:
         ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1)

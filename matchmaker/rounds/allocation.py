@@ -264,7 +264,7 @@ def _members(p: Problem) -> list[tuple[str, str, np.ndarray, float, float]]:
     """Each share rule: (rule, subject, which needs count, minimum, maximum)."""
     rules = p.rules
     region = np.asarray(p.need_region, dtype=object)
-    found = [("region", name, region == name, r.min, r.max) for name, r in rules.regions.items()]
+    found: list[tuple[str, str, np.ndarray, float, float]] = [("region", name, region == name, r.min, r.max) for name, r in rules.regions.items()]
     found += [("objective", str(number), np.array([number in objs for objs in p.need_objectives], bool), r.min, r.max)
               for number, r in rules.objectives.items()]
     if rules.max_country_share is not None and rules.max_country_share < 1:
@@ -408,7 +408,7 @@ def diagnose(p: Problem, pairs: Pairs, time_limit: float) -> list[Violation]:
     """The rules that must give way for the round to have an allocation, and by how much: the
     elastic program, in which they may, at a cost of the dollars they give, made as cheap as can be."""
     prog, layout = _build(p, pairs, elastic=True)
-    result = prog.solve(max(time_limit, 1.0), 1e-4)
+    result, _ = prog.solve(max(time_limit, 1.0), 1e-4)
     if result.x is None:
         return [Violation("unknown", "round", 0.0, "no rule could be named in the time left")]
     found = []
