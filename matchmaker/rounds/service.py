@@ -140,9 +140,7 @@ async def update_round(conn: asyncpg.Connection, user: User, round_id: int, data
     await _lock_draft(conn, round_id)
     current = await get_round(conn, round_id)
     given = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    merged = msgspec.convert({**msgspec.to_builtins(_stored_fields(msgspec.convert(
-        msgspec.structs.asdict(current), RoundCreate, from_attributes=True, strict=False, dec_hook=_stored))),
-        **msgspec.to_builtins(given)}, RoundCreate, strict=False, dec_hook=_stored)
+    merged = RoundCreate(**{**{k: getattr(current, k) for k in RoundCreate.__struct_fields__}, **given})
     await _check(conn, merged)
     try:
         await rounds_sql.update_round(conn, id=round_id, **_stored_fields(merged))
