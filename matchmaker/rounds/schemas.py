@@ -49,7 +49,7 @@ class RoundCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     regions: Regions = []
     #: What the round gives; eligible needs ask for it and the offers give it.
     resource_type: ResourceType = "financial"
-    rules: Rules = Rules()
+    rules: Rules = msgspec.field(default_factory=Rules)
     pins: Pins = []
     excluded: Excluded = []
 

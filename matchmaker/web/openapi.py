@@ -84,7 +84,8 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             if schema.properties is None or prop is None or isinstance(prop, Reference):
                 continue
             held, nullable = _present(field.type)
-            if isinstance(held, msgspec.inspect.CustomType) and issubclass(held.cls, Decimal):
+            if isinstance(held, msgspec.inspect.DecimalType) or (
+                    isinstance(held, msgspec.inspect.CustomType) and issubclass(held.cls, Decimal)):
                 schema.properties[field.encode_name] = _decimal(prop.description, nullable)
             elif isinstance(held, msgspec.inspect.ListType):
                 for array in (prop, *(s for s in prop.one_of or () if isinstance(s, Schema))):
