@@ -25,7 +25,8 @@ UNIT = 1000.0  # the program counts in thousands of dollars: coefficients near 1
 CENT = 0.01
 MONEY_TOLERANCE = 0.011  # budgets, need amounts and tickets hold to the cent (plus float noise)
 SHARE_TOLERANCE = 1.0  # shares hold to the dollar: allocations are rounded to cents after solving
-LARGE = 20_000  # binaries beyond which the program is solved by relax-and-fix
+LARGE = 2_000  # binaries beyond which the program is solved by relax-and-fix
+WIDER = (3, 10)  # each need's best-scored pairs freed in relax-and-fix's later passes
 PIN_FLOOR = 1.0  # a pinned pair without an amount gets at least this much (USD), besides its ticket
 Pair = tuple[int, int]  # (need id, offer id)
 
@@ -129,6 +130,8 @@ def candidates(p: Problem) -> tuple[Pairs, list[Violation]]:
     low_all = np.maximum(p.rules.min_ticket_usd(), p.offer_min)
     high = np.minimum(np.minimum(p.need_amount[rows], p.offer_budget[cols]), p.offer_max[cols])
     keep = (low_all[cols] <= high + CENT) & (high >= CENT)
+    if not p.rules.partial and not p.rules.cofunding:  # one offer gives all of the need, or the pair is of no use
+        keep &= high >= p.need_amount[rows] - CENT
     rows, cols, high = rows[keep], cols[keep], high[keep]
     fixed = np.full(len(rows), np.nan)
     pinned = np.zeros(len(rows), bool)
@@ -215,34 +218,19 @@ class _Program:
         self.entries_.append((np.broadcast_to(rows, (size,)), np.broadcast_to(cols, (size,)),
                               np.broadcast_to(np.asarray(values, float), (size,))))
 
-    def solve(self, time_limit: float, gap: float) -> tuple[OptimizeResult, float | None]:
-        """The solver's result, and the bound on the cost it was judged against when the program
-        was first relaxed (``None``: the solver's own). Programs of more than ``LARGE`` binaries
-        are solved by relax-and-fix: the binaries the linear relaxation leaves at 0 are fixed at
-        0, and the rest is solved with the time left (the whole program again if that fails);
-        the relaxation's optimum bounds the whole program, so the gap reported is still a true one."""
+    def solve(self, deadline: float, gap: float, zero: np.ndarray | None = None) -> OptimizeResult:
+        """HiGHS's result by ``deadline`` (a ``time.perf_counter()`` instant), with the columns
+        ``zero`` held at 0."""
         cost, lb, ub = (np.concatenate([c[k] for c in self.columns_]) for k in range(3))
         integer = np.concatenate([np.full(len(c[0]), int(c[3])) for c in self.columns_])
         rows, cols, values = (np.concatenate([e[k] for e in self.entries_]) for k in range(3))
         matrix = csr_array((values, (rows, cols)), shape=(self.n_rows, self.n_columns))
         lo, hi = (np.concatenate([limit[k] for limit in self.limits_]) for k in range(2))
-        constraints = LinearConstraint(matrix, lo, hi) if self.n_rows else None
-        deadline = time.perf_counter() + time_limit
-
-        def run(low: np.ndarray, high: np.ndarray, kinds: np.ndarray) -> OptimizeResult:
-            return milp(cost, integrality=kinds, bounds=Bounds(low, high), constraints=constraints,
-                        options={"time_limit": max(deadline - time.perf_counter(), 0.1), "mip_rel_gap": gap, "disp": False})
-
-        if integer.sum() <= LARGE:
-            return run(lb, ub, integer), None
-        relaxed = run(lb, ub, np.zeros_like(integer))
-        if relaxed.status != 0:
-            return run(lb, ub, integer), None
-        ub_fixed = np.where(integer.astype(bool) & (relaxed.x < 1e-6), 0.0, ub)
-        result = run(lb, ub_fixed, integer)
-        if result.x is None:
-            return run(lb, ub, integer), None
-        return result, float(relaxed.fun)
+        if zero is not None:
+            ub[zero] = 0.0
+        return milp(cost, integrality=integer, bounds=Bounds(lb, ub),
+                    constraints=LinearConstraint(matrix, lo, hi) if self.n_rows else None,
+                    options={"time_limit": max(deadline - time.perf_counter(), 0.1), "mip_rel_gap": gap, "disp": False})
 
 
 class _Slack(NamedTuple):
@@ -273,15 +261,20 @@ def _members(p: Problem) -> list[tuple[str, str, np.ndarray, float, float]]:
     return found
 
 
-def _build(p: Problem, pairs: Pairs, elastic: bool) -> tuple[_Program, _Layout]:
+def _build(p: Problem, pairs: Pairs, elastic: bool, relaxed: bool = False) -> tuple[_Program, _Layout]:
     """The allocation program (value to maximise), or its elastic form: every balance rule,
-    the spending floor and every pin may give way, at a cost of the dollars it gives."""
+    the spending floor and every pin may give way, at a cost of the dollars it gives.
+
+    ``relaxed``: its linear relaxation, without the pairs' binaries (a fractional binary is
+    best at amount / largest ticket: the ticket rows then always hold, and one offer per
+    need becomes the sum of those fractions at most 1); small and quick to solve."""
     prog, n, rules = _Program(), len(p.need_ids), p.rules
     fixed = ~np.isnan(pairs.fixed)
     hold = fixed & (not elastic)
-    x = prog.columns(len(pairs.need), np.where(hold, pairs.fixed / UNIT, 0.0), np.where(hold, pairs.fixed, pairs.high) / UNIT,
-                     0.0 if elastic else -pairs.score)
-    needs_binary = (pairs.pinned & ~fixed) | (pairs.low > 0) | (not rules.cofunding)
+    pinned_low = np.where(pairs.pinned & relaxed & (not elastic), pairs.low, 0.0)
+    x = prog.columns(len(pairs.need), np.where(hold, pairs.fixed, pinned_low) / UNIT,
+                     np.where(hold, pairs.fixed, pairs.high) / UNIT, 0.0 if elastic else -pairs.score)
+    needs_binary = ((pairs.pinned & ~fixed) | (pairs.low > 0) | (not rules.cofunding)) & (not relaxed)
     y = np.full(len(pairs.need), -1)
     y[needs_binary] = prog.columns(int(needs_binary.sum()), np.where(pairs.pinned & (not elastic), 1.0, 0.0)[needs_binary], 1.0,
                                    integer=True)
@@ -300,9 +293,12 @@ def _build(p: Problem, pairs: Pairs, elastic: bool) -> tuple[_Program, _Layout]:
     prog.entries(budget[pairs.offer], x, 1.0)
     if not rules.cofunding:
         once = prog.rows(n, -np.inf, 1.0)
-        prog.entries(once[pairs.need], y, 1.0)
+        if relaxed:
+            prog.entries(once[pairs.need], x, UNIT / pairs.high)
+        else:
+            prog.entries(once[pairs.need], y, 1.0)
     if not rules.partial:  # all of what the need asks, or nothing
-        z = prog.columns(n, 0.0, 1.0, integer=True)
+        z = prog.columns(n, 0.0, 1.0, integer=not relaxed)
         whole = prog.rows(n, 0.0, 0.0)
         prog.entries(whole, a, 1.0)
         prog.entries(whole, z, -p.need_amount / UNIT)
@@ -388,27 +384,69 @@ def solve(p: Problem, time_limit: float = 10.0, gap: float = 1e-4) -> Outcome:
     pairs, blocking = candidates(p)
     if blocking:
         return Outcome("infeasible", [], 0.0, None, None, time.perf_counter() - start, len(pairs.need), blocking)
+    deadline = start + time_limit
     prog, layout = _build(p, pairs, elastic=False)
-    result, relaxed_cost = prog.solve(time_limit, gap)
+    result, relaxed_cost = _relax_and_fix(p, pairs, prog, layout, deadline, gap)
     if result.x is None:
         if result.status == 2:
-            blocking = diagnose(p, pairs, time_limit - (time.perf_counter() - start))
+            blocking = diagnose(p, pairs, deadline - time.perf_counter())
         status = "infeasible" if result.status == 2 else "no_solution"
         return Outcome(status, [], 0.0, None, None, time.perf_counter() - start, len(pairs.need), blocking)
     allocations = _allocations(p, pairs, layout, result.x)
     found = value(allocations)
     bound = getattr(result, "mip_dual_bound", None) if relaxed_cost is None else relaxed_cost
     bound = found if bound is None else max(-float(bound) * UNIT, found)  # a linear program is its own bound
-    optimal = result.status == 0 and relaxed_cost is None
-    return Outcome("optimal" if optimal else "feasible", allocations, found, (bound - found) / max(abs(bound), 1e-9),
+    found_gap = (bound - found) / max(abs(bound), 1e-9)
+    optimal = result.status == 0 and (relaxed_cost is None or found_gap <= gap)
+    return Outcome("optimal" if optimal else "feasible", allocations, found, found_gap,
                    bound, time.perf_counter() - start, len(pairs.need), [])
+
+
+def _relax_and_fix(p: Problem, pairs: Pairs, prog: _Program, layout: _Layout, deadline: float,
+                   gap: float) -> tuple[OptimizeResult, float | None]:
+    """The program's result, and the linear relaxation's cost when the gap is judged against it.
+
+    A program of at most ``LARGE`` binaries goes to HiGHS whole. A larger one is solved by
+    relax-and-fix: the binaries of the pairs the linear relaxation gives nothing are held at
+    0 and the rest is solved; while time is left and that was solved to the end, again with
+    each need's best-scored offers freed too (``WIDER``), keeping the best allocation (the
+    whole program if none was found). The relaxation bounds the whole program, so the gap
+    reported against it is a true one."""
+    if int((layout.y >= 0).sum()) <= LARGE:
+        return prog.solve(deadline, gap), None
+    relaxation, relaxed_layout = _build(p, pairs, elastic=False, relaxed=True)
+    relaxed = relaxation.solve(deadline, gap)
+    if relaxed.status != 0:
+        return prog.solve(deadline, gap), None
+    unused = (relaxed.x[relaxed_layout.x] * UNIT < 1e-6) & (layout.y >= 0)
+    rank = _rank_within_need(pairs)
+    best: OptimizeResult | None = None
+    for wider in (0, *WIDER):
+        result = prog.solve(deadline, gap, zero=layout.y[unused & (rank >= wider)])
+        if result.x is not None and (best is None or result.fun < best.fun):
+            best = result
+        if result.status != 0 or deadline - time.perf_counter() < 1.0 or (best is not None and
+                                                                          best.fun <= relaxed.fun * (1 - gap)):
+            break
+    if best is None:
+        return prog.solve(deadline, gap), None
+    return best, float(relaxed.fun)
+
+
+def _rank_within_need(pairs: Pairs) -> np.ndarray:
+    """Each pair's place among its need's pairs, best score first (0 for the best)."""
+    order = np.lexsort((-pairs.score, pairs.need))
+    rank = np.empty(len(order), int)
+    starts = np.searchsorted(pairs.need[order], pairs.need[order], side="left")
+    rank[order] = np.arange(len(order)) - starts
+    return rank
 
 
 def diagnose(p: Problem, pairs: Pairs, time_limit: float) -> list[Violation]:
     """The rules that must give way for the round to have an allocation, and by how much: the
     elastic program, in which they may, at a cost of the dollars they give, made as cheap as can be."""
     prog, layout = _build(p, pairs, elastic=True)
-    result, _ = prog.solve(max(time_limit, 1.0), 1e-4)
+    result = prog.solve(time.perf_counter() + max(time_limit, 1.0), 1e-4)
     if result.x is None:
         return [Violation("unknown", "round", 0.0, "no rule could be named in the time left")]
     found = []
