@@ -138,3 +138,18 @@ def test_the_solver_module_uses_no_database_and_no_web():
     imported = {node.module for node in ast.walk(ast.parse(Path(module.__file__).read_text()))
                 if isinstance(node, ast.ImportFrom) and node.module}
     assert not {m for m in imported if m.split(".")[0] in ("asyncpg", "litestar") or m.startswith("matchmaker.db")}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_relax_and_fix_reports_a_true_bound(seed, monkeypatch):
+    from matchmaker.rounds import allocation
+    monkeypatch.setattr(allocation, "LARGE", 0)  # as large rounds are solved
+    rng = np.random.default_rng(300 + seed)
+    rules = Rules(min_ticket=Money(10), partial=seed % 2 == 0, cofunding=seed % 3 != 0)
+    p = problem(rng, 3, 2, rules, unit=10.0)
+    p = Problem(**{**p.__dict__, "need_amount": np.minimum(p.need_amount, 20.0), "offer_budget": np.minimum(p.offer_budget, 30.0)})
+    found = solve(p, time_limit=5)
+    best = best_in_units(p, 10.0)
+    assert found.status in ("optimal", "feasible") and check(p, found.allocations) == []
+    assert found.value <= best + 1e-6 <= found.bound + 2e-6  # never above the optimum, which the bound holds
+    assert found.value >= found.bound * (1 - found.gap) - 1e-6
