@@ -26,7 +26,7 @@ CENT = 0.01
 MONEY_TOLERANCE = 0.011  # budgets, need amounts and tickets hold to the cent (plus float noise)
 SHARE_TOLERANCE = 1.0  # shares hold to the dollar: allocations are rounded to cents after solving
 LARGE = 2_000  # binaries beyond which the program is solved by relax-and-fix
-WIDER = (3, 10)  # each need's best-scored pairs freed in relax-and-fix's later passes
+WIDER = (3, 10)  # each need's best-scored pairs put back in relax-and-fix's later passes
 PIN_FLOOR = 1.0  # a pinned pair without an amount gets at least this much (USD), besides its ticket
 Pair = tuple[int, int]  # (need id, offer id)
 
@@ -385,14 +385,13 @@ def solve(p: Problem, time_limit: float = 10.0, gap: float = 1e-4) -> Outcome:
     if blocking:
         return Outcome("infeasible", [], 0.0, None, None, time.perf_counter() - start, len(pairs.need), blocking)
     deadline = start + time_limit
-    prog, layout = _build(p, pairs, elastic=False)
-    result, relaxed_cost = _relax_and_fix(p, pairs, prog, layout, deadline, gap)
+    result, layout, used, relaxed_cost = _optimise(p, pairs, deadline, gap)
     if result.x is None:
         if result.status == 2:
             blocking = diagnose(p, pairs, deadline - time.perf_counter())
         status = "infeasible" if result.status == 2 else "no_solution"
         return Outcome(status, [], 0.0, None, None, time.perf_counter() - start, len(pairs.need), blocking)
-    allocations = _allocations(p, pairs, layout, result.x)
+    allocations = _allocations(p, used, layout, result.x)
     found = value(allocations)
     bound = getattr(result, "mip_dual_bound", None) if relaxed_cost is None else relaxed_cost
     bound = found if bound is None else max(-float(bound) * UNIT, found)  # a linear program is its own bound
@@ -402,35 +401,37 @@ def solve(p: Problem, time_limit: float = 10.0, gap: float = 1e-4) -> Outcome:
                    bound, time.perf_counter() - start, len(pairs.need), [])
 
 
-def _relax_and_fix(p: Problem, pairs: Pairs, prog: _Program, layout: _Layout, deadline: float,
-                   gap: float) -> tuple[OptimizeResult, float | None]:
-    """The program's result, and the linear relaxation's cost when the gap is judged against it.
+def _optimise(p: Problem, pairs: Pairs, deadline: float,
+              gap: float) -> tuple[OptimizeResult, _Layout, Pairs, float | None]:
+    """The program's result, its layout and pairs, and the linear relaxation's cost when the
+    gap is judged against it.
 
     A program of at most ``LARGE`` binaries goes to HiGHS whole. A larger one is solved by
-    relax-and-fix: the binaries of the pairs the linear relaxation gives nothing are held at
-    0 and the rest is solved; while time is left and that was solved to the end, again with
-    each need's best-scored offers freed too (``WIDER``), keeping the best allocation (the
-    whole program if none was found). The relaxation bounds the whole program, so the gap
-    reported against it is a true one."""
-    if int((layout.y >= 0).sum()) <= LARGE:
-        return prog.solve(deadline, gap), None
-    relaxation, relaxed_layout = _build(p, pairs, elastic=False, relaxed=True)
-    relaxed = relaxation.solve(deadline, gap)
-    if relaxed.status != 0:
-        return prog.solve(deadline, gap), None
-    unused = (relaxed.x[relaxed_layout.x] * UNIT < 1e-6) & (layout.y >= 0)
-    rank = _rank_within_need(pairs)
-    best: OptimizeResult | None = None
-    for wider in (0, *WIDER):
-        result = prog.solve(deadline, gap, zero=layout.y[unused & (rank >= wider)])
-        if result.x is not None and (best is None or result.fun < best.fun):
-            best = result
-        if result.status != 0 or deadline - time.perf_counter() < 1.0 or (best is not None and
-                                                                          best.fun <= relaxed.fun * (1 - gap)):
-            break
-    if best is None:
-        return prog.solve(deadline, gap), None
-    return best, float(relaxed.fun)
+    relax-and-fix: the pairs the linear relaxation gives nothing are left out and the rest is
+    solved; while time is left and that was solved to the end, again with each need's
+    best-scored pairs back in (``WIDER``), keeping the best allocation (the whole program if
+    none was found). The relaxation bounds the whole program, so the gap reported against it
+    is a true one."""
+    binaries = (pairs.pinned & np.isnan(pairs.fixed)) | (pairs.low > 0) | (not p.rules.cofunding)
+    if int(binaries.sum()) > LARGE:
+        relaxation, relaxed_layout = _build(p, pairs, elastic=False, relaxed=True)
+        relaxed = relaxation.solve(deadline, gap)
+        if relaxed.status == 0:
+            used = (relaxed.x[relaxed_layout.x] * UNIT >= 1e-6) | pairs.pinned
+            rank = _rank_within_need(pairs)
+            best: tuple[OptimizeResult, _Layout, Pairs] | None = None
+            for wider in (0, *WIDER):
+                some = Pairs(*(column[used | (rank < wider)] for column in pairs))
+                prog, layout = _build(p, some, elastic=False)
+                result = prog.solve(deadline, gap)
+                if result.x is not None and (best is None or result.fun < best[0].fun):
+                    best = result, layout, some
+                if result.status != 0 or deadline - time.perf_counter() < 1.0 or result.fun <= relaxed.fun * (1 - gap):
+                    break
+            if best is not None:
+                return *best, float(relaxed.fun)
+    prog, layout = _build(p, pairs, elastic=False)
+    return prog.solve(deadline, gap), layout, pairs, None
 
 
 def _rank_within_need(pairs: Pairs) -> np.ndarray:
