@@ -11,7 +11,7 @@ from msgspec import UNSET, UnsetType
 
 from matchmaker.rounds.rules import Rules
 from matchmaker.schemas import Amount, Description, EntityId, GcmObjective, Reason, Title
-from matchmaker.vocabulary import Region, ResourceType
+from matchmaker.vocabulary import ProposalStatus, Region, ResourceType, RoundStatus
 
 OfferIds = Annotated[list[EntityId], msgspec.Meta(min_length=1, max_length=5000)]
 Objectives = Annotated[list[GcmObjective], msgspec.Meta(max_length=23)]
@@ -86,7 +86,7 @@ class Round(msgspec.Struct, frozen=True, kw_only=True):
     rules: Rules
     pins: list[Pin]
     excluded: list[PairRef]
-    status: str
+    status: RoundStatus
     created_by: int
     created_at: datetime
     updated_at: datetime
@@ -170,7 +170,7 @@ class Proposal(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     round_id: int
-    status: str
+    status: ProposalStatus
     value: float
     bound: float | None
     gap: float | None

@@ -102,8 +102,9 @@ async def _check(conn: asyncpg.Connection, data: RoundCreate) -> None:
         for key, share in ranges.items():
             if share.min > share.max:
                 errors.append({"field": f"rules.{kind}.{key}", "message": "its minimum share is above its maximum"})
-        if sum(share.min for share in ranges.values()) > 1 and kind == "regions":
-            errors.append({"field": "rules.regions", "message": "the regions' minimum shares add up to more than 1"})
+    # A need is in one region (but may name several objectives): regions' minimums share one whole.
+    if sum(share.min for share in rules.regions.values()) > 1:
+        errors.append({"field": "rules.regions", "message": "the regions' minimum shares add up to more than 1"})
     for n, pin in enumerate(data.pins):
         if pin.amount is not None and pin.amount != pin.amount.quantize(CENTS):
             errors.append({"field": f"pins[{n}].amount", "message": "at most 2 decimal places"})
