@@ -47,6 +47,9 @@ async def test_a_round_from_creation_to_export(api, db):
         per_need[a["need_id"]] = per_need.get(a["need_id"], 0) + a["amount"]
     assert all(per_need[n["id"]] == n["amount"] for n in needs if n["id"] in per_need)  # funded whole
     assert "breaks" in proposal["greedy"]
+    for a in proposal["allocations"]:  # each pair explained as the need's ranked offers explain it
+        assert a["explanation"] and abs(sum(f["contribution"] for f in a["explanation"]) - a["score"]) < 1e-3
+        assert a["label"]["level"] in ("strong", "good", "fair", "weak")
 
     r = await api.post(f"/api/v1/rounds/{rnd['id']}/commit", json={"reason": "board decision"})
     assert r.status_code == 200, r.text

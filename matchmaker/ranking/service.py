@@ -147,21 +147,47 @@ async def read_pairs(conn: asyncpg.Connection, need_ids: list[int],
     return [needs[i] for i in need_ids if i in needs], [offers[i] for i in offer_ids if i in offers]
 
 
+def explain_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: list[NeedDoc], offers: list[OfferDoc],
+                  pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+    """Each (need id, offer id) pair's score with its explanation, shortfalls and label, as
+    the need's ranked offers show them (a pair no longer eligible is left out)."""
+    index = OfferIndex(offers, history, ranker.encoder_)
+    by_need: dict[int, list[int]] = {}
+    for need_id, offer_id in pairs:
+        by_need.setdefault(need_id, []).append(offer_id)
+    found = {}
+    for need in needs:
+        wanted = by_need.get(int(need.id), [])
+        for ranked in ranker.rank(need, index, limit=len(wanted), allowed_ids=wanted) if wanted else ():
+            found[int(need.id), int(ranked.offer_id)] = ranked
+    return found
+
+
 class PairScorer:
-    """The ranker for a command: fitted (or loaded) once from the database, scoring in the
-    caller's process, as ``RankingService.pair_scores`` does in the server's."""
+    """The ranker for a command: fitted (or loaded) once from the database, scoring and
+    explaining pairs in the caller's process, as ``RankingService`` does in the server's."""
 
     def __init__(self, model_path: Path) -> None:
         self._model_path = model_path
         self._fitted: tuple[MatchRanker, FunderHistory | None] | None = None
 
-    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+    async def _model(self, conn: asyncpg.Connection) -> tuple[MatchRanker, FunderHistory | None]:
         if self._fitted is None:
             records, decisions = await load_training_data(conn)
             ranker = await asyncio.to_thread(fit_or_load, self._model_path, records, decisions)
             self._fitted = ranker, FunderHistory(records, ranker.encoder_) if records else None
+        return self._fitted
+
+    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+        model = await self._model(conn)
         needs, offers = await read_pairs(conn, need_ids, offer_ids)
-        return _scores_by_id(need_ids, offer_ids, needs, offers, score_pairs(*self._fitted, needs, offers))
+        return _scores_by_id(need_ids, offer_ids, needs, offers, score_pairs(*model, needs, offers))
+
+    async def explain_pairs(self, conn: asyncpg.Connection,
+                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+        model = await self._model(conn)
+        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
+        return explain_pairs(*model, needs, offers, pairs)
 
 
 def _scores_by_id(need_ids: list[int], offer_ids: list[int], needs: list[NeedDoc], offers: list[OfferDoc],
@@ -460,6 +486,12 @@ class RankingService:
         needs, offers = await read_pairs(conn, need_ids, offer_ids)
         scores = await self._engine(lambda: score_pairs(self.ranker, self.history, needs, offers))
         return _scores_by_id(need_ids, offer_ids, needs, offers, scores)
+
+    async def explain_pairs(self, conn: asyncpg.Connection,
+                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+        """Each pair's explanation (see ``explain_pairs``), read through the caller's connection."""
+        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
+        return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs))
 
     def _pair_score(self, need: NeedDoc, offer: OfferDoc) -> float | None:
         ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1)

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from matchmaker.engine.explain import Factor, Label, Shortfall
 from matchmaker.rounds.rules import Rules
 from matchmaker.schemas import Amount, Description, EntityId, GcmObjective, Reason, Title
 from matchmaker.vocabulary import ProposalStatus, Region, ResourceType, RoundStatus
@@ -134,6 +135,10 @@ class AllocationRead(msgspec.Struct, frozen=True, kw_only=True):
     #: The ranker's score of the pair (0-1), the weight of each dollar in the round's value.
     score: float
     match_id: int | None
+    #: Why the pair scores as it does, as the need's ranked offers explain it (when solved).
+    explanation: list[Factor] = []
+    shortfalls: list[Shortfall] = []
+    label: Label | None = None
 
 
 class Share(msgspec.Struct, frozen=True, kw_only=True):

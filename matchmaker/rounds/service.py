@@ -25,6 +25,7 @@ import numpy as np
 from matchmaker import audit
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all
+from matchmaker.engine.explain import RankedOffer
 from matchmaker.errors import Conflict, FieldError, InvalidInput, NotFound
 from matchmaker.matches.ledger import convert
 from matchmaker.matches.schemas import MatchCreate
@@ -55,6 +56,8 @@ class Scorer(Protocol):
     """Where a round's pair scores come from: the server's ranking service, or a command's own ranker."""
 
     async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray: ...
+    async def explain_pairs(self, conn: asyncpg.Connection,
+                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]: ...
 
 
 def _stored(kind: type, value: Any) -> Any:
@@ -216,14 +219,22 @@ async def solve_round(conn: asyncpg.Connection, user: User, round_id: int, score
         inputs={"rules": rnd.rules, "pins": rnd.pins, "excluded": rnd.excluded, "pairs_per_need": options.pairs_per_need,
                 "time_limit": options.time_limit},
         greedy=summary, blocking=_blocked(outcome.blocking), created_by=user.id)
+    explained = await scorer.explain_pairs(conn, [(a.need_id, a.offer_id) for a, *_ in exact])
     await rounds_sql.insert_allocations(
         conn, proposal_id=proposal_id, need_ids=[a.need_id for a, *_ in exact], offer_ids=[a.offer_id for a, *_ in exact],
         amounts=[amount for _, amount, _, _ in exact], currencies=[c for _, _, c, _ in exact],
-        amounts_usd=[usd for *_, usd in exact], scores=[a.score for a, *_ in exact])
+        amounts_usd=[usd for *_, usd in exact], scores=[a.score for a, *_ in exact],
+        explanations=[_why(explained.get((a.need_id, a.offer_id))) for a, *_ in exact])
     await audit.record(conn, actor_id=user.id, entity="round", entity_id=round_id, action="solved",
                        changes={"proposal_id": proposal_id, "status": outcome.status, "allocations": len(exact),
                                 "value": round(outcome.value, 2), "gap": outcome.gap})
     return await get_proposal(conn, round_id, proposal_id)
+
+
+def _why(ranked: RankedOffer | None) -> dict[str, Any]:
+    if ranked is None:
+        return {}
+    return {"explanation": ranked.explanation, "shortfalls": ranked.shortfalls, "label": ranked.label}
 
 
 def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
@@ -288,8 +299,9 @@ async def get_proposal(conn: asyncpg.Connection, round_id: int, proposal_id: int
     row = await rounds_sql.get_proposal(conn, id=proposal_id)
     if row is None or row["round_id"] != round_id:
         raise NotFound(f"round {round_id} has no proposal {proposal_id}")
-    allocations = [msgspec.convert(dict(r), AllocationRead) for r in
-                   await fetch_all(rounds_sql.proposal_allocations(conn, proposal_id=proposal_id))]
+    rows = await fetch_all(rounds_sql.proposal_allocations(conn, proposal_id=proposal_id))
+    allocations = [msgspec.convert({**{k: v for k, v in r.items() if k != "explanation"}, **r["explanation"]},
+                                   AllocationRead, strict=False) for r in rows]
     rules = msgspec.convert(row["inputs"]["rules"], allocation.Rules, strict=False, dec_hook=_stored)
     total = sum((a.amount_usd for a in allocations), Decimal(0))
     offers: dict[int, list[AllocationRead]] = defaultdict(list)

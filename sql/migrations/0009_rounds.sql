@@ -56,6 +56,8 @@ create table round_allocations (
     currency char(3) not null references currencies,
     amount_usd numeric(20, 2) not null check (amount_usd >= 0),
     score double precision not null,
+    -- The ranker's explanation of the pair when solved: {"explanation", "shortfalls", "label"}.
+    explanation jsonb not null default '{}',
     match_id bigint references matches,
     primary key (proposal_id, need_id, offer_id)
 );

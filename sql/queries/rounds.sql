@@ -70,11 +70,14 @@ insert into round_proposals (round_id, status, value, bound, gap, seconds, pairs
 values (:round_id, :status, :value, :bound, :gap, :seconds, :pairs, :needs, :inputs, :greedy, :blocking, :created_by)
 returning id;
 
--- name: insert_allocations(proposal_id, need_ids, offer_ids, amounts, currencies, amounts_usd, scores)!
-insert into round_allocations (proposal_id, need_id, offer_id, amount, currency, amount_usd, score)
-select :proposal_id, need_id, offer_id, amount, currency, amount_usd, score
+-- name: insert_allocations(proposal_id, need_ids, offer_ids, amounts, currencies, amounts_usd, scores, explanations)!
+-- ``explanations``: a JSON array, one item per allocation, in the order of the other lists.
+insert into round_allocations (proposal_id, need_id, offer_id, amount, currency, amount_usd, score, explanation)
+select :proposal_id, u.need_id, u.offer_id, u.amount, u.currency, u.amount_usd, u.score, e.explanation
 from unnest(:need_ids::bigint[], :offer_ids::bigint[], :amounts::numeric[], :currencies::text[],
-            :amounts_usd::numeric[], :scores::float8[]) as u(need_id, offer_id, amount, currency, amount_usd, score);
+            :amounts_usd::numeric[], :scores::float8[])
+     with ordinality as u(need_id, offer_id, amount, currency, amount_usd, score, n)
+join jsonb_array_elements(:explanations::jsonb) with ordinality as e(explanation, n) on e.n = u.n;
 
 -- name: get_proposal(id)^
 select id, round_id, status, value, bound, gap, seconds, pairs, needs, inputs, greedy, blocking, created_by,
@@ -86,7 +89,7 @@ from round_proposals where id = :id;
 -- the need's place and objectives.
 select a.need_id, a.offer_id, n.title as need_title, nor.name as need_organisation, n.country, c.region,
        n.gcm_objectives, o.title as offer_title, oor.name as offer_organisation, a.amount, a.currency, a.amount_usd,
-       a.score, a.match_id
+       a.score, a.explanation, a.match_id
 from round_allocations a
 join needs n on n.id = a.need_id
 join countries c on c.alpha3 = n.country
