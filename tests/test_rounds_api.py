@@ -172,3 +172,20 @@ async def test_only_coordinators_run_rounds_and_bad_rounds_are_refused_field_by_
     assert (await api.get("/api/v1/rounds")).json()["items"][0]["id"] == ok["id"]
     assert (await api.get(f"/api/v1/rounds/{ok['id']}/export.csv")).status_code == 409
     assert (await api.get("/api/v1/rounds/424242")).status_code == 404
+
+
+async def test_amounts_are_exact_in_the_needs_currencies(api, db):
+    euros = (await api.post("/api/v1/needs", as_user="state", json=need_body(amount="123456.78", currency="EUR"))).json()
+    yen = (await api.post("/api/v1/needs", as_user="state_b", json=need_body(country="MEX", amount=9_876_543,
+                                                                            currency="JPY"))).json()
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(
+        budget=1_000_000, currency="GBP", min_amount=None, max_amount=None, regions=["Africa", "Americas"]))).json()
+    rnd = await _round(api, [offer], rules={"partial": False})
+    proposal = (await api.post(f"/api/v1/rounds/{rnd['id']}/solve", json={})).json()
+    given = {a["need_id"]: (a["amount"], a["currency"]) for a in proposal["allocations"]}
+    assert given == {euros["id"]: (123456.78, "EUR"), yen["id"]: (9_876_543, "JPY")}  # each whole, to the cent or yen
+    assert (await api.post(f"/api/v1/rounds/{rnd['id']}/commit", json={"reason": "exact"})).status_code == 200
+    rows = await db.fetch("select amount, committed, status from needs order by id")
+    assert [(r["committed"] == r["amount"], r["status"]) for r in rows] == [(True, "funded"), (True, "funded")]
+    spent = await db.fetchval("select sum(offer_delta) from ledger_entries")
+    assert spent == await db.fetchval("select committed from offers") <= 1_000_000
