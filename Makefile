@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench bench-rounds loadtest evaluate clean
+.PHONY: install run lint test bench bench-rounds loadtest evaluate clean messages screenshots
 
 install: $(STAMP)
 
@@ -51,3 +51,14 @@ evaluate: install
 
 clean:
 	rm -rf $(VENV) .matchmaker .pytest_cache
+
+# The README's pictures of the main pages, taken by the browser tests (Debian's chromium).
+screenshots: install
+	MATCHMAKER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+
+# The pages' messages: extract them, then merge them into the French and Spanish catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k gettext:2 -k ngettext:2,3 --no-location --omit-header \
+		-o matchmaker/pages/locale/messages.pot .
+	for lang in fr es; do $(BIN)/pybabel update --no-fuzzy-matching -l $$lang \
+		-i matchmaker/pages/locale/messages.pot -o matchmaker/pages/locale/$$lang/LC_MESSAGES/messages.po; done

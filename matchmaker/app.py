@@ -37,6 +37,8 @@ from matchmaker.matches.controllers import MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
+from matchmaker.pages.rendering import template_config
+from matchmaker.pages.router import pages_router
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.reporting.controllers import StatsController
@@ -133,7 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
                         MatchController, RoundController, EventController, StatsController, RankingController,
                         VocabularyController,
-                        create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False)],
+                        create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False),
+                        pages_router()],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),
                       "ranking": _service("ranking"), "signin": _service("signin"),
@@ -146,4 +149,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[security_headers],
         type_decoders=[(is_money, decode_money)],
         response_class=JSONResponse,
+        template_config=template_config(),
     )

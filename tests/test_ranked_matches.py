@@ -77,7 +77,8 @@ async def test_only_eligible_offers_appear(api):
 
 async def test_opportunities_for_an_offer_with_filters(api):
     senegal = (await api.post("/api/v1/needs", as_user="state", json=need_body())).json()
-    mexico = (await api.post("/api/v1/needs", as_user="state_b", json=need_body(country="MEX"))).json()
+    mexico = (await api.post("/api/v1/needs", as_user="state_b",
+                             json=need_body(country="MEX", amount=40000, currency="USD"))).json()
     offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(regions=[], **{"global": True}))).json()
     items = await _ranked_when(api, f"/api/v1/offers/{offer['id']}/opportunities", [senegal["id"], mexico["id"]])
     for item in items:
@@ -86,6 +87,10 @@ async def test_opportunities_for_an_offer_with_filters(api):
                                                    region="Americas")] == [mexico["id"]]
     assert [i["need"]["id"] for i in await _ranked(api, f"/api/v1/offers/{offer['id']}/opportunities",
                                                    country="SEN", limit=1)] == [senegal["id"]]
+    assert [i["need"]["id"] for i in await _ranked(api, f"/api/v1/offers/{offer['id']}/opportunities",
+                                                   max_amount_usd=50000)] == [mexico["id"]]
+    refused = await api.get(f"/api/v1/offers/{offer['id']}/opportunities", params={"max_amount_usd": 0})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "max_amount_usd"
 
 
 async def test_changes_show_in_rankings_within_a_second(app, api):

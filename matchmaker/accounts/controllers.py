@@ -17,7 +17,7 @@ from matchmaker.accounts.schemas import (
     UserUpdate,
 )
 from matchmaker.accounts.service import create_user, revoke_tokens, set_active
-from matchmaker.accounts.signin import SignIn
+from matchmaker.accounts.signin import SignIn, client_address
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Id
@@ -25,10 +25,6 @@ from matchmaker.web.responses import created
 
 # Token responses are credentials: no cache may keep them.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class AuthController(Controller):
@@ -41,7 +37,7 @@ class AuthController(Controller):
         tokens: NamedDependency[TokenIssuer],
     ) -> Response[Token]:
         """Exchange an email and password for a bearer token (429 after repeated failures)."""
-        account = await signin.authenticate(data.email, data.password, _address(request))
+        account = await signin.authenticate(data.email, data.password, client_address(request))
         return Response(tokens.issue(account.user.id, account.token_version), headers=NO_STORE)
 
     @post("/auth/sign-out", operation_id="SignOut", responses=problems(401), status_code=204)
@@ -61,7 +57,7 @@ class AuthController(Controller):
     ) -> Response[Token]:
         """Change the caller's password: every earlier token ends; the answer is a new one."""
         account = await signin.change_password(request.user.id, data.current_password, data.new_password,
-                                               _address(request))
+                                               client_address(request))
         return Response(tokens.issue(account.user.id, account.token_version), headers=NO_STORE)
 
     @post("/users", operation_id="CreateUser", responses=problems(401, 403, 409, 422), guards=[requires_role("admin")])

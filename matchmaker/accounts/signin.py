@@ -14,6 +14,7 @@ import asyncio
 from typing import Any, NamedTuple
 
 import msgspec
+from litestar import Request
 
 from matchmaker.accounts.passwords import hash_password, needs_rehash, verify_password
 from matchmaker.accounts.queries import accounts_sql
@@ -25,6 +26,11 @@ VERIFYING = 2  # argon2 checks at once per process (each takes a core for ~50 ms
 ACCOUNT_FREE, ADDRESS_FREE = 5, 20  # failures before waits begin (an address may be shared, e.g. by NAT)
 WINDOW_SECONDS = 3600  # a count starts again after this long without a failure
 CAP_SECONDS = 900
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The address failures are counted against."""
+    return request.client.host if request.client else "unknown"
 
 
 class Account(NamedTuple):

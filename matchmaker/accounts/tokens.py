@@ -24,7 +24,8 @@ from matchmaker.schemas import MAX_ID
 from matchmaker.settings import Settings
 
 # Paths anyone may call: health, the API description and its page's files, and getting a token.
-PUBLIC_PATHS = ["^/health$", "^/schema", "^/static/", "^/api/v1/auth/token$", "^/$", "^/favicon.ico$"]
+# (The web pages opt out of bearer tokens as a whole: they check their own session cookie.)
+PUBLIC_PATHS = ["^/health$", "^/schema", "^/static/", "^/api/v1/auth/token$", "^/favicon.ico$"]
 # Operations anyone may call declare it: an empty requirement overrides the global bearer one.
 PUBLIC: list[dict[str, list[str]]] = [{}]
 ISSUER = "matchmaker"

@@ -77,7 +77,7 @@ async def commit(conn: asyncpg.Connection, user: User, match: asyncpg.Record, am
             raise Conflict(
                 f"approving {delta:,.2f} {row['currency']} would overcommit the {what}: "
                 f"{row['remaining']:,.2f} {row['currency']} remain",
-                field="amount", remaining=row["remaining"], currency=row["currency"],
+                field="amount", side=what, requested=delta, remaining=row["remaining"], currency=row["currency"],
             )
     check_ticket(offer_delta, offer)
     await _entry(conn, user, match, "commitment", amount, need_delta, offer_delta)

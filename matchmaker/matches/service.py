@@ -39,11 +39,14 @@ async def get_match(conn: asyncpg.Connection, user: User, match_id: int) -> Matc
 
 
 async def list_matches(
-    conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None, **filters: Any
+    conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None = None, status: str | None = None,
+    need_id: int | None = None, offer_id: int | None = None,
 ) -> Page[Match]:
+    """The matches ``user`` may see passing the filters given (``None``: any), newest first."""
     scope = None if is_staff(user) else user.organisation_id
     rows = await fetch_all(matches_sql.list_matches(
-        conn, **filters, organisation_id=scope, before_id=decode_cursor(cursor), lim=limit + 1
+        conn, status=status, need_id=need_id, offer_id=offer_id, organisation_id=scope,
+        before_id=decode_cursor(cursor), lim=limit + 1,
     ))
     return page([msgspec.convert(dict(r), Match) for r in rows], limit)
 

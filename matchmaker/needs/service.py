@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import msgspec
 
@@ -43,10 +41,17 @@ async def get_needs(conn: asyncpg.Connection, need_ids: list[int]) -> dict[int, 
 
 
 async def list_needs(
-    conn: asyncpg.Connection, *, limit: int, cursor: str | None, q: str | None, **filters: Any
+    conn: asyncpg.Connection, *, limit: int, cursor: str | None = None, q: str | None = None,
+    organisation_id: int | None = None, country: str | None = None, region: str | None = None,
+    gcm_objective: int | None = None, capacity_area: str | None = None, resource_type: str | None = None,
+    status: str | None = None,
 ) -> Page[Need]:
+    """Needs passing every filter given (``None``: any), newest first, or by relevance to ``q``."""
     search = Search(q, cursor)
-    rows = await fetch_all(needs_sql.list_needs(conn, **filters, **search.params(), lim=limit + 1))
+    rows = await fetch_all(needs_sql.list_needs(
+        conn, organisation_id=organisation_id, country=country, region=region, gcm_objective=gcm_objective,
+        capacity_area=capacity_area, resource_type=resource_type, status=status, **search.params(), lim=limit + 1,
+    ))
     return search.page([msgspec.convert(dict(r), Need) for r in rows], limit)
 
 

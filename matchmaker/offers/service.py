@@ -70,10 +70,17 @@ async def get_offers(conn: asyncpg.Connection, offer_ids: list[int]) -> dict[int
 
 
 async def list_offers(
-    conn: asyncpg.Connection, *, limit: int, cursor: str | None, q: str | None, **filters: Any
+    conn: asyncpg.Connection, *, limit: int, cursor: str | None = None, q: str | None = None,
+    organisation_id: int | None = None, kind: str | None = None, country: str | None = None,
+    region: str | None = None, gcm_objective: int | None = None, capacity_area: str | None = None,
+    resource_type: str | None = None, status: str | None = None,
 ) -> Page[Offer]:
+    """Offers passing every filter given (``None``: any), newest first, or by relevance to ``q``."""
     search = Search(q, cursor)
-    rows = await fetch_all(offers_sql.list_offers(conn, **filters, **search.params(), lim=limit + 1))
+    rows = await fetch_all(offers_sql.list_offers(
+        conn, organisation_id=organisation_id, kind=kind, country=country, region=region, gcm_objective=gcm_objective,
+        capacity_area=capacity_area, resource_type=resource_type, status=status, **search.params(), lim=limit + 1,
+    ))
     return search.page([msgspec.convert(dict(r), Offer) for r in rows], limit)
 
 

@@ -19,6 +19,7 @@ from matchmaker.web.params import (
     Cursor,
     Id,
     Limit,
+    MaxAmountUsd,
     ObjectiveFilter,
     RegionFilter,
 )
@@ -44,15 +45,16 @@ class RankingController(Controller):
         self, offer_id: Id, ranking: NamedDependency[RankingService],
         country: CountryFilter = None, region: RegionFilter = None, gcm_objective: ObjectiveFilter = None,
         capacity_area: FromQuery[CapacityArea | None] = None, resource_type: FromQuery[ResourceType | None] = None,
-        limit: Limit = 20, cursor: Cursor = None, accept_language: AcceptLanguage = None,
+        max_amount_usd: MaxAmountUsd = None, limit: Limit = 20, cursor: Cursor = None,
+        accept_language: AcceptLanguage = None,
     ) -> Response[RankedList[SuggestedNeed]]:
-        """Eligible open needs for an offer, best first, with the needs list's filters
-        (explained in English, French or Spanish, by `Accept-Language`)."""
+        """Eligible open needs for an offer, best first, with the needs list's filters and a
+        largest amount still asked (explained in English, French or Spanish, by `Accept-Language`)."""
         country, region = place_filters(country, region)
         kept = await ranking.needs_for_offer(
             offer_id, limit, decode_offset(cursor, MAX_OFFSET), language_of(accept_language), country=country, region=region,
             gcm_objective=gcm_objective,
-            capacity_area=capacity_area, resource_type=resource_type,
+            capacity_area=capacity_area, resource_type=resource_type, max_amount_usd=max_amount_usd,
         )
         return _json(kept.body)
 

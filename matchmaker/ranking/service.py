@@ -474,11 +474,18 @@ class RankingService:
     async def pair_score(self, conn: asyncpg.Connection, need_id: int, offer_id: int) -> float | None:
         """The ranker's score for one pair (recorded with a proposal), read through the caller's
         connection so that it sees what the caller just wrote; ``None`` when ineligible."""
+        ranked = await self.pair(conn, need_id, offer_id)
+        return ranked.score if ranked else None
+
+    async def pair(self, conn: asyncpg.Connection, need_id: int, offer_id: int,
+                   language: str = DEFAULT_LANGUAGE) -> RankedOffer | None:
+        """One pair scored and explained in ``language`` (as a reviewer sees a proposal); ``None``
+        when the need is not open or the pair is not eligible."""
         needs = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
         offers = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
         if not needs or needs[0]["status"] != "open" or not offers:
             return None
-        return await self._engine(self._pair_score, need_doc(needs[0]), offer_doc(offers[0]))
+        return await self._engine(self._pair, need_doc(needs[0]), offer_doc(offers[0]), language)
 
     async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
         """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
@@ -493,9 +500,10 @@ class RankingService:
         needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
         return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs))
 
-    def _pair_score(self, need: NeedDoc, offer: OfferDoc) -> float | None:
-        ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1)
-        return ranked[0].score if ranked else None
+    def _pair(self, need: NeedDoc, offer: OfferDoc, language: str) -> RankedOffer | None:
+        ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1,
+                                  language=language)
+        return ranked[0] if ranked else None
 
 
 def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list) -> set[int]:
@@ -544,13 +552,14 @@ def _need_page_stale(changed: set[int], ranked: set[int], entering: dict[int, li
 
 def _passes(
     need: NeedDoc, *, country: str | None = None, region: str | None = None, gcm_objective: int | None = None,
-    capacity_area: str | None = None, resource_type: str | None = None,
+    capacity_area: str | None = None, resource_type: str | None = None, max_amount_usd: int | None = None,
 ) -> bool:
-    """The needs list filters, applied to an indexed need."""
+    """The needs list filters, and a largest amount still asked (in US dollars), applied to an indexed need."""
     return (
         (country is None or country in need.countries)
         and (region is None or region in need.regions)
         and (gcm_objective is None or gcm_objective in need.gcm_objectives)
         and (capacity_area is None or capacity_area in need.capacity_areas)
         and (resource_type is None or resource_type in need.resource_types)
+        and (max_amount_usd is None or (need.amount_usd is not None and need.amount_usd <= max_amount_usd))
     )

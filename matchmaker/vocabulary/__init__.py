@@ -74,6 +74,13 @@ def gcm_objectives() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
+def gcm_objective_titles() -> dict[int, tuple[str, str, str]]:
+    """GCM objective number → its official title in English, French and Spanish (A/RES/73/195)."""
+    return {int(row["number"]): (row["title"], row["title_fr"], row["title_es"])
+            for row in read_reference("gcm_objectives.csv")}
+
+
+@lru_cache(maxsize=1)
 def currencies() -> dict[str, str]:
     """ISO 4217 code → name, for the currencies amounts may be given in (those with a rate)."""
     usable = currencies_with_rates()

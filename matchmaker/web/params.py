@@ -21,6 +21,9 @@ RegionFilter = Annotated[
     str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$", description="UN M49 region or sub-region (any case)")
 ]
 ObjectiveFilter = Annotated[int | None, QueryParameter(ge=1, le=23, description="GCM objective (1-23)")]
+MaxAmountUsd = Annotated[
+    int | None, QueryParameter(ge=1, le=10**12, description="Only needs still asking at most this many US dollars")
+]
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 IdFilter = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 AcceptLanguage = Annotated[
