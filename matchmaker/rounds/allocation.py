@@ -218,9 +218,10 @@ class _Program:
         self.entries_.append((np.broadcast_to(rows, (size,)), np.broadcast_to(cols, (size,)),
                               np.broadcast_to(np.asarray(values, float), (size,))))
 
-    def solve(self, deadline: float, gap: float, zero: np.ndarray | None = None) -> OptimizeResult:
+    def solve(self, deadline: float, gap: float, zero: np.ndarray | None = None,
+              one: np.ndarray | None = None) -> OptimizeResult:
         """HiGHS's result by ``deadline`` (a ``time.perf_counter()`` instant), with the columns
-        ``zero`` held at 0."""
+        ``zero`` held at 0 and ``one`` at 1."""
         cost, lb, ub = (np.concatenate([c[k] for c in self.columns_]) for k in range(3))
         integer = np.concatenate([np.full(len(c[0]), int(c[3])) for c in self.columns_])
         rows, cols, values = (np.concatenate([e[k] for e in self.entries_]) for k in range(3))
@@ -228,6 +229,8 @@ class _Program:
         lo, hi = (np.concatenate([limit[k] for limit in self.limits_]) for k in range(2))
         if zero is not None:
             ub[zero] = 0.0
+        if one is not None:
+            lb[one] = 1.0
         return milp(cost, integrality=integer, bounds=Bounds(lb, ub),
                     constraints=LinearConstraint(matrix, lo, hi) if self.n_rows else None,
                     options={"time_limit": max(deadline - time.perf_counter(), 0.1), "mip_rel_gap": gap, "disp": False})
@@ -407,26 +410,33 @@ def _optimise(p: Problem, pairs: Pairs, deadline: float,
     gap is judged against it.
 
     A program of at most ``LARGE`` binaries goes to HiGHS whole. A larger one is solved by
-    relax-and-fix: the pairs the linear relaxation gives nothing are left out and the rest is
-    solved; while time is left and that was solved to the end, again with each need's
-    best-scored pairs back in (``WIDER``), keeping the best allocation (the whole program if
-    none was found). The relaxation bounds the whole program, so the gap reported against it
-    is a true one."""
+    relax-and-fix: the pairs the linear relaxation gives nothing are left out, those it gives
+    at least their smallest ticket are funded (their binaries held at 1), and the rest is
+    solved; then, while time is left and the last pass was solved to the end, again without
+    holding any binary and with each need's best-scored pairs back in (``WIDER``), keeping
+    the best allocation (the whole program if none was found). The relaxation bounds the
+    whole program, so the gap reported against it is a true one."""
     binaries = (pairs.pinned & np.isnan(pairs.fixed)) | (pairs.low > 0) | (not p.rules.cofunding)
     if int(binaries.sum()) > LARGE:
         relaxation, relaxed_layout = _build(p, pairs, elastic=False, relaxed=True)
         relaxed = relaxation.solve(deadline, gap)
         if relaxed.status == 0:
-            used = (relaxed.x[relaxed_layout.x] * UNIT >= 1e-6) | pairs.pinned
+            given = relaxed.x[relaxed_layout.x] * UNIT
+            used = (given >= 1e-6) | pairs.pinned
+            ticketed = given >= pairs.low - CENT
             rank = _rank_within_need(pairs)
             best: tuple[OptimizeResult, _Layout, Pairs] | None = None
-            for wider in (0, *WIDER):
-                some = Pairs(*(column[used | (rank < wider)] for column in pairs))
+            for wider, hold in ((0, True), (0, False), *((w, False) for w in WIDER)):
+                keep = used | (rank < wider)
+                some = Pairs(*(column[keep] for column in pairs))
                 prog, layout = _build(p, some, elastic=False)
-                result = prog.solve(deadline, gap)
+                held = layout.y[ticketed[keep] & (layout.y >= 0)] if hold else None
+                result = prog.solve(deadline, gap, one=held)
                 if result.x is not None and (best is None or result.fun < best[0].fun):
                     best = result, layout, some
-                if result.status != 0 or deadline - time.perf_counter() < 1.0 or result.fun <= relaxed.fun * (1 - gap):
+                if deadline - time.perf_counter() < 1.0 or (best is not None and best[0].fun <= relaxed.fun * (1 - gap)):
+                    break
+                if result.status != 0 and not hold:
                     break
             if best is not None:
                 return *best, float(relaxed.fun)
