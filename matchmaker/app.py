@@ -1,5 +1,5 @@
 """The top of the application: the app factory, its lifespan (database, event hub, ranking
-engine) and the services it hands to controllers as dependencies.
+engine, alert dispatcher) and the services it hands to controllers as dependencies.
 
 Nothing imports this module but the entry points (``matchmaker serve``, tests): controllers
 receive what they need through dependencies, and the HTTP helpers they share live below
@@ -28,12 +28,14 @@ from matchmaker import rates
 from matchmaker.accounts.controllers import AuthController
 from matchmaker.accounts.signin import SignIn
 from matchmaker.accounts.tokens import PUBLIC, TokenIssuer, build_jwt_auth
+from matchmaker.alerts.controllers import AlertController
+from matchmaker.alerts.dispatcher import AlertDispatcher
 from matchmaker.db.pool import Database
 from matchmaker.db.server import release_embedded, resolve_dsn
 from matchmaker.errors import Unavailable
 from matchmaker.events.controllers import EventController
 from matchmaker.events.hub import EventHub
-from matchmaker.matches.controllers import MatchController
+from matchmaker.matches.controllers import LedgerController, MatchController
 from matchmaker.needs.controllers import NeedController
 from matchmaker.offers.controllers import OfferController
 from matchmaker.organisations.controllers import OrganisationController
@@ -41,7 +43,8 @@ from matchmaker.pages.rendering import template_config
 from matchmaker.pages.router import pages_router
 from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
-from matchmaker.reporting.controllers import StatsController
+from matchmaker.reporting.controllers import ExportController, StatsController
+from matchmaker.results.controllers import IndicatorController, ResultsController
 from matchmaker.rounds.controllers import RoundController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
@@ -113,11 +116,15 @@ def _lifespan(settings: Settings):
         app.state.ranking = RankingService(app.state.database, settings.data_dir / MODEL_FILE)
         # Listen before loading, so that no change made meanwhile is missed.
         app.state.events.on_event(app.state.ranking.on_event)
+        app.state.alerts = AlertDispatcher(app.state.database, app.state.ranking, app.state.events, settings.alerts)
+        app.state.events.on_event(app.state.alerts.on_event)
         await app.state.events.start(dsn)
         await app.state.ranking.start()
+        await app.state.alerts.start()
         try:
             yield
         finally:
+            await app.state.alerts.stop()
             await app.state.events.stop()
             await app.state.ranking.close()
             await app.state.database.close()
@@ -133,14 +140,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, RoundController, EventController, StatsController, RankingController,
+                        MatchController, LedgerController, RoundController, EventController, StatsController,
+                        ExportController, IndicatorController, ResultsController, AlertController, RankingController,
                         VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False),
                         pages_router()],
         lifespan=[_lifespan(settings)],
         dependencies={"db": Provide(provide_db), "database": _service("database"), "events": _service("events"),
                       "ranking": _service("ranking"), "signin": _service("signin"),
-                      "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False)},
+                      "tokens": Provide(lambda: issuer, use_cache=True, sync_to_thread=False),
+                      "publisher": Provide(lambda: settings.iati_publisher, use_cache=True, sync_to_thread=False)},
         on_app_init=[jwt_auth.on_app_init],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),

@@ -1,5 +1,5 @@
-"""The ``matchmaker`` command: serve, migrate, seed, manage users, import history, evaluate, report,
-update exchange rates, run funding rounds.
+"""The ``matchmaker`` command: serve, migrate, seed, manage users, import needs, offers and history,
+export open data, evaluate, report, update exchange rates, run funding rounds.
 
 Long commands draw progress bars on standard error when it is a terminal, and nothing
 otherwise, so that what scripts read (standard output, or a log) is the same either way.
@@ -22,7 +22,7 @@ import msgspec
 
 from matchmaker.accounts.queries import accounts_sql
 from matchmaker.db.session import connection
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import InvalidInput, MatchmakerError
 from matchmaker.organisations.queries import organisations_sql
 from matchmaker.settings import get_settings
 
@@ -178,6 +178,53 @@ def cmd_import_history(args: argparse.Namespace) -> None:
             async with conn.transaction():
                 report = await import_history(conn, args.file, progress)
         print(report)
+
+    _run(work)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from matchmaker.accounts.service import get_user
+    from matchmaker.csvfiles import import_rows, text_of
+    from matchmaker.needs.schemas import NeedCreate
+    from matchmaker.needs.service import create_need
+    from matchmaker.offers.schemas import OfferCreate
+    from matchmaker.offers.service import create_offer
+
+    text = text_of(Path(args.file).read_bytes())
+
+    async def work(conn: asyncpg.Connection) -> None:
+        row = await accounts_sql.get_user_credentials(conn, email=args.as_user.strip().lower())
+        user = await get_user(conn, row["id"]) if row else None
+        if user is None:
+            sys.exit(f"error: no account {args.as_user!r}")
+        async with conn.transaction():
+            try:
+                if args.kind == "needs":
+                    created = [n.id for n in await import_rows(conn, NeedCreate, text, lambda d: create_need(conn, user, d))]
+                else:
+                    created = [o.id for o in await import_rows(conn, OfferCreate, text, lambda d: create_offer(conn, user, d))]
+            except InvalidInput as exc:
+                sys.exit("\n".join([f"error: {args.file}: nothing was imported", *(
+                    f"  {e['field']}: {e['message']}" for e in exc.errors)]))
+        print(f"imported {len(created)} {args.kind}: ids {', '.join(map(str, created))}")
+
+    _run(work)
+
+
+def cmd_export_iati(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from matchmaker.reporting.iati import iati_activities
+
+    async def work(conn: asyncpg.Connection) -> None:
+        body = await iati_activities(conn, get_settings().iati_publisher, None, datetime.now(UTC))
+        if args.output == "-":
+            sys.stdout.buffer.write(body)
+        else:
+            with open(args.output, "wb") as out:
+                out.write(body)
 
     _run(work)
 
@@ -449,6 +496,19 @@ def build_parser() -> argparse.ArgumentParser:
     history = sub.add_parser("import-history", help="import past funding records (benchmark CSV format)")
     history.add_argument("file")
     history.set_defaults(func=cmd_import_history)
+
+    importing = sub.add_parser("import", help="post needs or offers from a CSV file (all or none), as an account")
+    importing.add_argument("kind", choices=["needs", "offers"])
+    importing.add_argument("file")
+    importing.add_argument("--as", dest="as_user", required=True, metavar="EMAIL",
+                           help="the account they are posted by (a state's or donor's for its organisation; "
+                                "a coordinator's with an organisation_id column)")
+    importing.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export", help="open-data exports").add_subparsers(dest="export_command", required=True)
+    iati = export.add_parser("iati", help="every approved, disbursed and completed match as an IATI 2.03 activity file")
+    iati.add_argument("--output", "-o", default="-", metavar="FILE", help="where to write it (default: standard output)")
+    iati.set_defaults(func=cmd_export_iati)
 
     evaluate = sub.add_parser("evaluate", help="rank funders for held-out records: our ranker beside baselines")
     evaluate.add_argument("--train", required=True)

@@ -91,6 +91,13 @@ class Page(msgspec.Struct, Generic[T]):
     next_cursor: str | None
 
 
+class Imported(msgspec.Struct):
+    """What an import created: every row of its file, in the file's order."""
+
+    created: int
+    ids: list[int]
+
+
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 

@@ -22,6 +22,56 @@ def rates_stale_days() -> int:
     return int(os.environ.get("MATCHMAKER_RATES_STALE_DAYS", "7"))
 
 
+class Publisher(msgspec.Struct, frozen=True):
+    """The organisation that publishes Matchmaker's IATI file (its ``reporting-org``)."""
+
+    #: ``MATCHMAKER_IATI_ORG_REF``: its IATI organisation identifier (registration agency
+    #: prefix, then its number in that registry, e.g. ``XM-DAC-41114``).
+    ref: str
+    #: ``MATCHMAKER_IATI_ORG_NAME``.
+    name: str
+    #: ``MATCHMAKER_IATI_ORG_TYPE``: its IATI OrganisationType code (``40``: multilateral).
+    type: str
+
+
+def iati_publisher() -> Publisher:
+    return Publisher(
+        ref=os.environ.get("MATCHMAKER_IATI_ORG_REF", "XM-MATCHMAKER-DEMO"),
+        name=os.environ.get("MATCHMAKER_IATI_ORG_NAME", "Matchmaker"),
+        type=os.environ.get("MATCHMAKER_IATI_ORG_TYPE", "40"),
+    )
+
+
+class AlertSettings(msgspec.Struct, frozen=True):
+    """How alerts to funders are delivered."""
+
+    #: ``MATCHMAKER_SMTP_URL``: the mail server for e-mail alerts (``smtp://user:password@host:25``,
+    #: ``smtps://...`` for TLS from the start, ``smtp+starttls://...`` to upgrade); unset, none are sent.
+    smtp_url: str | None
+    #: ``MATCHMAKER_SMTP_FROM``: the sender of e-mail alerts.
+    smtp_from: str
+    #: ``MATCHMAKER_ALERT_RETRY_SECONDS``: wait before the first retry; it doubles at each (at most an hour).
+    retry_seconds: float
+    #: ``MATCHMAKER_ALERT_DISABLE_AFTER``: failed attempts in a row after which a subscription is switched off.
+    disable_after: int
+    #: ``MATCHMAKER_ALERT_POLL_SECONDS``: how often due retries are looked for.
+    poll_seconds: float
+    #: ``MATCHMAKER_ALERT_PRIVATE_HOSTS``: ``1`` lets webhooks reach loopback and private
+    #: networks (an intranet's receivers); by default the server posts only to public addresses.
+    private_hosts: bool = False
+
+
+def alert_settings() -> AlertSettings:
+    return AlertSettings(
+        smtp_url=os.environ.get("MATCHMAKER_SMTP_URL") or None,
+        smtp_from=os.environ.get("MATCHMAKER_SMTP_FROM", "matchmaker@localhost"),
+        retry_seconds=float(os.environ.get("MATCHMAKER_ALERT_RETRY_SECONDS", "30")),
+        disable_after=int(os.environ.get("MATCHMAKER_ALERT_DISABLE_AFTER", "10")),
+        poll_seconds=float(os.environ.get("MATCHMAKER_ALERT_POLL_SECONDS", "5")),
+        private_hosts=os.environ.get("MATCHMAKER_ALERT_PRIVATE_HOSTS", "") == "1",
+    )
+
+
 class Settings(msgspec.Struct, frozen=True):
     #: PostgreSQL DSN; ``None`` starts the embedded server in ``data_dir``.
     database_url: str | None
@@ -37,6 +87,10 @@ class Settings(msgspec.Struct, frozen=True):
     pool_timeout: float = 5.0
     #: Days the newest official exchange rate may lag behind the value date before it is stale.
     rates_stale_days: int = msgspec.field(default_factory=rates_stale_days)
+    #: Who publishes the IATI export.
+    iati_publisher: Publisher = msgspec.field(default_factory=iati_publisher)
+    #: How alerts to funders are delivered.
+    alerts: AlertSettings = msgspec.field(default_factory=alert_settings)
 
 
 def _secret_key(data_dir: Path) -> str:

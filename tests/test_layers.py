@@ -16,11 +16,11 @@ FORBIDDEN = {
     # derived from the reference files is refreshed by ``upkeep``, above it.
     "db": ("matchmaker.accounts", "matchmaker.organisations", "matchmaker.needs", "matchmaker.offers",
            "matchmaker.matches", "matchmaker.events", "matchmaker.ranking", "matchmaker.engine", "matchmaker.search",
-           "matchmaker.rates", "matchmaker.reporting", "matchmaker.app", "litestar"),
+           "matchmaker.rates", "matchmaker.reporting", "matchmaker.results", "matchmaker.alerts", "matchmaker.app", "litestar"),
     # HTTP helpers sit below every controller: no domain package, no app.
     "web": ("matchmaker.accounts", "matchmaker.organisations", "matchmaker.needs", "matchmaker.offers",
             "matchmaker.matches", "matchmaker.events", "matchmaker.ranking", "matchmaker.engine",
-            "matchmaker.reporting", "matchmaker.app"),
+            "matchmaker.reporting", "matchmaker.results", "matchmaker.alerts", "matchmaker.app"),
 }
 
 

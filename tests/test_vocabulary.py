@@ -52,6 +52,12 @@ async def test_gcm_objectives_are_those_of_the_reference_table(db):
         sorted(vocabulary.gcm_objectives())
 
 
+async def test_the_database_enforces_the_reporting_intervals(db):
+    definitions = await db.fetchval("select array_agg(x) from (" + CONSTRAINTS + ") as q(x)", "indicators")
+    [enforced] = [d for d in definitions if "report_every_months" in d]
+    assert {int(n) for n in re.findall(r"\b\d+\b", enforced)} == set(get_args(vocabulary.ReportInterval))
+
+
 def test_the_ranker_reads_the_same_vocabulary():
     assert documents.RESOURCE_TYPES == get_args(vocabulary.ResourceType)
     assert documents.CAPACITY_AREAS == get_args(vocabulary.CapacityArea)

@@ -10,10 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from matchmaker.accounts.guards import Caller, requires_role, requires_staff
+from matchmaker.db.pool import Database
 from matchmaker.matches.idempotency import fingerprint, run_once
 from matchmaker.matches.schemas import (
     Approval,
     Decision,
+    LedgerLine,
     Match,
     MatchCreate,
     MatchDetail,
@@ -21,15 +23,17 @@ from matchmaker.matches.schemas import (
 )
 from matchmaker.matches.service import (
     get_match,
+    list_ledger,
     list_matches,
     propose_match,
     transition,
 )
 from matchmaker.ranking.service import RankingService
 from matchmaker.schemas import Page
-from matchmaker.vocabulary import MatchStatus
+from matchmaker.vocabulary import LedgerKind, MatchStatus
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import Cursor, Id, IdFilter, Limit
+from matchmaker.web.tables import Format, TableOperation, table
 
 # Proposals and transitions: any may be refused for who calls, where the match stands, or what is sent.
 CHANGE_PROBLEMS = problems(401, 403, 404, 409, 422)
@@ -67,20 +71,22 @@ class MatchController(Controller):
             location=lambda body: f"/api/v1/matches/{body['id']}",
         )
 
-    @get("/", operation_id="ListMatches", responses=problems(401, 422))
+    @get("/", operation_id="ListMatches", responses=problems(401, 422), operation_class=TableOperation)
     async def list(
         self,
         request: Caller,
         db: Db,
+        database: NamedDependency[Database],
         status: FromQuery[MatchStatus | None] = None,
         need_id: IdFilter = None,
         offer_id: IdFilter = None,
         limit: Limit = 20,
         cursor: Cursor = None,
-    ) -> Page[Match]:
-        """List the matches the caller may see (coordinators: all; others: their organisation's)."""
-        return await list_matches(db, request.user, status=status, need_id=need_id, offer_id=offer_id,
-                                  limit=limit, cursor=cursor)
+        format: Format = None,
+    ) -> Response[Page[Match]]:
+        """List the matches the caller may see (coordinators: all; others: their organisation's); as CSV, every one."""
+        return await table(request, format, Match, "matches", db, database, lambda conn, lim, cur: list_matches(
+            conn, request.user, status=status, need_id=need_id, offer_id=offer_id, limit=lim, cursor=cur), limit, cursor)
 
     @get("/{match_id:int}", operation_id="GetMatch", responses=problems(401, 404, 422))
     async def read(self, request: Caller, match_id: Id, db: Db) -> MatchDetail:
@@ -127,3 +133,27 @@ class MatchController(Controller):
                      idempotency_key: IdempotencyKey = None) -> Response[MatchDetail]:
         """Cancel an approved match and release its commitment (coordinators)."""
         return await _step(request, db, idempotency_key, match_id, "cancel", data, data.reason)
+
+
+class LedgerController(Controller):
+    path = "/api/v1/ledger"
+    tags = ["matches"]
+
+    @get("/", operation_id="ListLedgerEntries", responses=problems(401, 422), operation_class=TableOperation)
+    async def list(
+        self,
+        request: Caller,
+        db: Db,
+        database: NamedDependency[Database],
+        match_id: IdFilter = None,
+        need_id: IdFilter = None,
+        offer_id: IdFilter = None,
+        kind: FromQuery[LedgerKind | None] = None,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+        format: Format = None,
+    ) -> Response[Page[LedgerLine]]:
+        """List the ledger entries (commitments, releases, disbursements) of the matches the caller may see, newest first."""
+        return await table(request, format, LedgerLine, "ledger", db, database, lambda conn, lim, cur: list_ledger(
+            conn, request.user, match_id=match_id, need_id=need_id, offer_id=offer_id, kind=kind, limit=lim,
+            cursor=cur), limit, cursor)

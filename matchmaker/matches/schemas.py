@@ -81,6 +81,14 @@ class LedgerEntry(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+class LedgerLine(LedgerEntry, frozen=True):
+    """A ledger entry in the ledger of every match: with the match, need and offer it moves."""
+
+    match_id: int
+    need_id: int
+    offer_id: int
+
+
 class MatchDetail(Match, frozen=True):
     """A match with its history (who did what, when, why) and its ledger entries."""
 

@@ -5,7 +5,7 @@ and what each does to budgets) — every step audited.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -17,11 +17,13 @@ from matchmaker.db.queries import fetch_all
 from matchmaker.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.matches.ledger import STEPS, check_deadline, check_ticket, convert
 from matchmaker.matches.queries import matches_sql
-from matchmaker.matches.schemas import LedgerEntry, Match, MatchCreate, MatchDetail
+from matchmaker.matches.schemas import LedgerEntry, LedgerLine, Match, MatchCreate, MatchDetail
 from matchmaker.needs.service import get_need
 from matchmaker.offers.service import get_offer
 from matchmaker.rules import Checks, check_amount
 from matchmaker.schemas import Page, decode_cursor, page
+
+T = TypeVar("T")
 
 
 def _visible_to(user: User, match: Match) -> bool:
@@ -38,17 +40,28 @@ async def get_match(conn: asyncpg.Connection, user: User, match_id: int) -> Matc
     return MatchDetail(**msgspec.structs.asdict(match), history=await audit.history(conn, "match", match_id, user), ledger=ledger)
 
 
+async def _visible_page(conn: asyncpg.Connection, user: User, query: Any, kind: type[T], limit: int,
+                        cursor: str | None, filters: dict[str, Any]) -> Page[T]:
+    """A page of a list of the matches' world, newest first: staff see all, others their organisation's."""
+    scope = None if is_staff(user) else user.organisation_id
+    rows = await fetch_all(query(conn, **filters, organisation_id=scope, before_id=decode_cursor(cursor), lim=limit + 1))
+    return page([msgspec.convert(dict(r), kind) for r in rows], limit)
+
+
 async def list_matches(
     conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None = None, status: str | None = None,
     need_id: int | None = None, offer_id: int | None = None,
 ) -> Page[Match]:
     """The matches ``user`` may see passing the filters given (``None``: any), newest first."""
-    scope = None if is_staff(user) else user.organisation_id
-    rows = await fetch_all(matches_sql.list_matches(
-        conn, status=status, need_id=need_id, offer_id=offer_id, organisation_id=scope,
-        before_id=decode_cursor(cursor), lim=limit + 1,
-    ))
-    return page([msgspec.convert(dict(r), Match) for r in rows], limit)
+    return await _visible_page(conn, user, matches_sql.list_matches, Match, limit, cursor,
+                               {"status": status, "need_id": need_id, "offer_id": offer_id})
+
+
+async def list_ledger(
+    conn: asyncpg.Connection, user: User, *, limit: int, cursor: str | None, **filters: Any
+) -> Page[LedgerLine]:
+    """Ledger entries of the matches the caller may see (filters ``match_id``, ``need_id``, ``offer_id``, ``kind``)."""
+    return await _visible_page(conn, user, matches_sql.list_ledger, LedgerLine, limit, cursor, filters)
 
 
 async def propose_match(conn: asyncpg.Connection, user: User, data: MatchCreate, score: float | None = None) -> MatchDetail:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, RawBody
 
 from matchmaker.accounts.guards import Caller, requires_role
+from matchmaker.csvfiles import import_rows, text_of
+from matchmaker.db.pool import Database
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.rules import place_filters
-from matchmaker.schemas import Page
+from matchmaker.schemas import Imported, Page
 from matchmaker.vocabulary import CapacityArea, NeedStatus, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
@@ -25,16 +29,19 @@ from matchmaker.web.params import (
     SearchText,
 )
 from matchmaker.web.responses import created
+from matchmaker.web.tables import CsvImportOperation, Format, TableOperation, table
 
 
 class NeedController(Controller):
     path = "/api/v1/needs"
     tags = ["needs"]
 
-    @get("/", operation_id="ListNeeds", responses=problems(401, 422))
+    @get("/", operation_id="ListNeeds", responses=problems(401, 422), operation_class=TableOperation)
     async def list(
         self,
+        request: Caller,
         db: NamedDependency[asyncpg.Connection],
+        database: NamedDependency[Database],
         country: CountryFilter = None,
         region: RegionFilter = None,
         gcm_objective: ObjectiveFilter = None,
@@ -45,13 +52,14 @@ class NeedController(Controller):
         q: SearchText = None,
         limit: Limit = 20,
         cursor: Cursor = None,
-    ) -> Page[Need]:
-        """List capacity needs, newest first, with filters and full-text search."""
+        format: Format = None,
+    ) -> Response[Page[Need]]:
+        """List capacity needs, newest first, with filters and full-text search; as CSV, every need they select."""
         country, region = place_filters(country, region)
-        return await list_needs(
-            db, organisation_id=organisation_id, country=country, region=region, gcm_objective=gcm_objective,
-            capacity_area=capacity_area, resource_type=resource_type, status=status, q=q, limit=limit, cursor=cursor,
-        )
+        filters: dict[str, Any] = dict(organisation_id=organisation_id, country=country, region=region, gcm_objective=gcm_objective,
+                       capacity_area=capacity_area, resource_type=resource_type, status=status, q=q)
+        return await table(request, format, Need, "needs", db, database,
+                           lambda conn, lim, cur: list_needs(conn, **filters, limit=lim, cursor=cur), limit, cursor)
 
     @post("/", operation_id="CreateNeed", guards=[requires_role("state", "coordinator", "admin")],
           responses=problems(401, 403, 409, 422))
@@ -61,6 +69,13 @@ class NeedController(Controller):
         """Post a capacity need for the caller's organisation."""
         need = await create_need(db, request.user, data)
         return created(need, f"/api/v1/needs/{need.id}")
+
+    @post("/import", operation_id="ImportNeeds", guards=[requires_role("state", "coordinator", "admin")],
+          responses=problems(401, 403, 422), operation_class=CsvImportOperation)
+    async def import_csv(self, request: Caller, body: RawBody, db: NamedDependency[asyncpg.Connection]) -> Imported:
+        """Post many needs from a CSV file, all or none: a refused file names each broken rule by its line."""
+        created = await import_rows(db, NeedCreate, text_of(body), lambda item: create_need(db, request.user, item))
+        return Imported(created=len(created), ids=[item.id for item in created])
 
     @get("/{need_id:int}", operation_id="GetNeed", responses=problems(401, 404, 422))
     async def read(self, need_id: Id, db: NamedDependency[asyncpg.Connection]) -> Need:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, RawBody
 
 from matchmaker.accounts.guards import Caller, requires_role
+from matchmaker.csvfiles import import_rows, text_of
+from matchmaker.db.pool import Database
 from matchmaker.offers.schemas import Offer, OfferCreate, OfferUpdate
 from matchmaker.offers.service import create_offer, get_offer, list_offers, update_offer
 from matchmaker.rules import place_filters
-from matchmaker.schemas import Page
+from matchmaker.schemas import Imported, Page
 from matchmaker.vocabulary import CapacityArea, OfferStatus, OrganisationKind, ResourceType
 from matchmaker.web.openapi import problems
 from matchmaker.web.params import (
@@ -25,16 +29,19 @@ from matchmaker.web.params import (
     SearchText,
 )
 from matchmaker.web.responses import created
+from matchmaker.web.tables import CsvImportOperation, Format, TableOperation, table
 
 
 class OfferController(Controller):
     path = "/api/v1/offers"
     tags = ["offers"]
 
-    @get("/", operation_id="ListOffers", responses=problems(401, 422))
+    @get("/", operation_id="ListOffers", responses=problems(401, 422), operation_class=TableOperation)
     async def list(
         self,
+        request: Caller,
         db: NamedDependency[asyncpg.Connection],
+        database: NamedDependency[Database],
         country: CountryFilter = None,
         region: RegionFilter = None,
         gcm_objective: ObjectiveFilter = None,
@@ -46,14 +53,15 @@ class OfferController(Controller):
         q: SearchText = None,
         limit: Limit = 20,
         cursor: Cursor = None,
-    ) -> Page[Offer]:
-        """List funding offers, newest first; ``country``/``region`` select offers that may be spent there."""
+        format: Format = None,
+    ) -> Response[Page[Offer]]:
+        """List funding offers, newest first; ``country``/``region`` select offers that may be spent there; as CSV, every offer they select."""
         country, region = place_filters(country, region)
-        return await list_offers(
-            db, organisation_id=organisation_id, kind=kind, country=country, region=region,
-            gcm_objective=gcm_objective, capacity_area=capacity_area, resource_type=resource_type,
-            status=status, q=q, limit=limit, cursor=cursor,
-        )
+        filters: dict[str, Any] = dict(organisation_id=organisation_id, kind=kind, country=country, region=region,
+                       gcm_objective=gcm_objective, capacity_area=capacity_area, resource_type=resource_type,
+                       status=status, q=q)
+        return await table(request, format, Offer, "offers", db, database,
+                           lambda conn, lim, cur: list_offers(conn, **filters, limit=lim, cursor=cur), limit, cursor)
 
     @post("/", operation_id="CreateOffer", guards=[requires_role("donor", "coordinator", "admin")],
           responses=problems(401, 403, 409, 422))
@@ -63,6 +71,13 @@ class OfferController(Controller):
         """Publish a funding offer for the caller's organisation."""
         offer = await create_offer(db, request.user, data)
         return created(offer, f"/api/v1/offers/{offer.id}")
+
+    @post("/import", operation_id="ImportOffers", guards=[requires_role("donor", "coordinator", "admin")],
+          responses=problems(401, 403, 422), operation_class=CsvImportOperation)
+    async def import_csv(self, request: Caller, body: RawBody, db: NamedDependency[asyncpg.Connection]) -> Imported:
+        """Post many offers from a CSV file, all or none: a refused file names each broken rule by its line."""
+        created = await import_rows(db, OfferCreate, text_of(body), lambda item: create_offer(db, request.user, item))
+        return Imported(created=len(created), ids=[item.id for item in created])
 
     @get("/{offer_id:int}", operation_id="GetOffer", responses=problems(401, 404, 422))
     async def read(self, offer_id: Id, db: NamedDependency[asyncpg.Connection]) -> Offer:

@@ -23,9 +23,9 @@ from matchmaker.vocabulary import Region, ResourceType
 
 S = TypeVar("S", bound=msgspec.Struct)
 Saved = Callable[[Any], Awaitable[str]]
-_SEPARATORS = re.compile(r"[\s,;]+")
-# Lists typed into one text box (DAC codes), not picked from check boxes.
-TYPED_LISTS = frozenset({"sectors"})
+# Lists typed into one text box, not picked from check boxes, and what separates their items:
+# DAC codes by spaces, commas or semicolons; links (which may hold commas) by spaces or lines.
+TYPED_LISTS = {"sectors": re.compile(r"[\s,;]+"), "evidence": re.compile(r"\s+")}
 
 
 def _is_list(annotation: Any) -> bool:
@@ -55,8 +55,8 @@ def body_from_form(kind: type[msgspec.Struct], form: Mapping[str, Any]) -> dict[
         elif name not in form:
             if _is_list(field.type):
                 body[name] = []
-        elif field.encode_name in TYPED_LISTS:
-            body[name] = [code for code in _SEPARATORS.split(str(form[name])) if code]
+        elif name in TYPED_LISTS:
+            body[name] = [item for item in TYPED_LISTS[name].split(str(form[name])) if item]
         elif _is_list(field.type):
             body[name] = [v for v in _values(form[name]) if v != ""]
         elif (value := _values(form[name])[-1].strip()) != "":

@@ -24,7 +24,9 @@ from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
 from matchmaker.pages.account import safe_next
 from matchmaker.pages.forms import body_from_form, decode, refusal, submit
+from matchmaker.pages.i18n import N_
 from matchmaker.pages.rendering import page
+from matchmaker.pages.results import match_results
 from matchmaker.pages.sessions import Viewer, check_csrf, provide_viewer, require_role
 from matchmaker.ranking.service import RankingService
 from matchmaker.web.params import Id
@@ -61,15 +63,16 @@ class MatchPages(Controller):
             score = await ranking.pair_score(db, proposal.need_id, proposal.offer_id)
             return f"/matches/{(await propose_match(db, viewer.user, proposal, score)).id}"
 
-        return await submit(db, viewer, lang, data, MatchCreate, save, "matches/refused.html",
-                            back=safe_next(data.get("next")))
+        return await submit(db, viewer, lang, data, MatchCreate, save, "refused.html",
+                            heading=N_("The match was not proposed"), back=safe_next(data.get("next")))
 
     @get("/matches/{match_id:int}")
     async def detail(self, match_id: Id, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
                      ranking: NamedDependency[RankingService]) -> Template:
         match = await get_match(db, viewer.user, match_id)
         item = (await review_items(db, ranking, lang, [match]))[0]
-        return page("matches/detail.html", viewer, lang, match=match, item=item, error=None)
+        return page("matches/detail.html", viewer, lang, match=match, item=item, error=None,
+                    **await match_results(db, viewer, match))
 
     @get("/review")
     async def review(self, request: Request, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
@@ -103,8 +106,10 @@ class MatchPages(Controller):
             return Redirect("/review" if action != "withdraw" else f"/matches/{match_id}", status_code=303)
         match = await get_match(db, viewer.user, match_id)
         item = (await review_items(db, ranking, lang, [match]))[0]
-        name = "review/card.html" if request.headers.get("HX-Request") else "matches/detail.html"
-        return page(name, viewer, lang, status_code=status, item=item, match=match, error=error)
+        if request.headers.get("HX-Request"):
+            return page("review/card.html", viewer, lang, status_code=status, item=item, match=match, error=error)
+        return page("matches/detail.html", viewer, lang, status_code=status, item=item, match=match, error=error,
+                    **await match_results(db, viewer, match))
 
     @get("/review/stream")
     async def stream(self, request: Request, database: NamedDependency[Database],

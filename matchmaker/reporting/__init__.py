@@ -1,2 +1,2 @@
 """Reports for coordinators and the public: funding gaps (where the money asked for is still
-missing); exports of what was funded live beside them."""
+missing) and exports of what was funded (the IATI activity file)."""

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
 import asyncpg
 import msgspec
-from asyncpg import Connection, Record
 
-from matchmaker.db.queries import fetch_all, load
+from matchmaker.db.queries import fetch_all
+from matchmaker.reporting.queries import reporting_sql
 from matchmaker.vocabulary import countries, gcm_objectives
-
-
-class ReportingQueries(Protocol):
-    """``sql/queries/reporting.sql``."""
-
-    def funding_gaps(self, conn: Connection, *, by: str) -> AsyncIterator[Record]: ...
-
-
-reporting_sql: ReportingQueries = load("reporting", ReportingQueries)
-
 
 GapDimension = Literal["gcm_objective", "region", "country", "capacity_area", "resource_type"]
 

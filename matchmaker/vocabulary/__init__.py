@@ -33,6 +33,8 @@ RoundStatus = Literal["draft", "committed"]
 # A solved round: proven best, the best found in the time allowed, rules that cannot all hold,
 # or nothing found in the time allowed.
 ProposalStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
+# How often a result indicator is reported on, in months.
+ReportInterval = Literal[1, 3, 6, 12]
 # Where an exchange rate comes from: the dollar itself, the ECB's reference rates, a fixed
 # parity, or the indicative fallback.
 RateSource = Literal["usd", "ecb", "peg", "indicative"]

@@ -84,6 +84,7 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             if schema.properties is None or prop is None or isinstance(prop, Reference):
                 continue
             held, nullable = _present(field.type)
+            # ``Money`` in bodies, ``Decimal`` in responses (msgspec describes the two differently).
             if isinstance(held, msgspec.inspect.DecimalType) or (
                     isinstance(held, msgspec.inspect.CustomType) and issubclass(held.cls, Decimal)):
                 schema.properties[field.encode_name] = _decimal(prop.description, nullable)

@@ -102,3 +102,20 @@ from ledger_entries where match_id = :match_id;
 -- The proposal that stands in the way of another for the same pairing and resource.
 select id from matches
 where need_id = :need_id and offer_id = :offer_id and resource_type = :resource_type and status = 'proposed';
+
+-- name: list_ledger(match_id, need_id, offer_id, kind, organisation_id, before_id, lim)
+-- Newest first; organisation_id null: every entry (staff); else those of matches on the
+-- organisation's needs or offers.
+select e.id, e.match_id, e.need_id, e.offer_id, e.kind, e.resource_type, e.amount, e.currency, e.need_delta,
+       e.offer_delta, e.usd_value, e.rate_date, e.units_per_usd, e.rate_source, e.rate_source_date, e.created_at
+from ledger_entries e
+join needs n on n.id = e.need_id
+join offers o on o.id = e.offer_id
+where (:match_id::bigint is null or e.match_id = :match_id)
+  and (:need_id::bigint is null or e.need_id = :need_id)
+  and (:offer_id::bigint is null or e.offer_id = :offer_id)
+  and (:kind::text is null or e.kind = :kind)
+  and (:organisation_id::bigint is null or :organisation_id in (n.organisation_id, o.organisation_id))
+  and (:before_id::bigint is null or e.id < :before_id)
+order by e.id desc
+limit :lim;

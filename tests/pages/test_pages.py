@@ -289,3 +289,38 @@ async def test_finding_needs_by_meaning_across_languages(visitor: Visitor, api) 
     part = await visitor.get("/needs/find", params={"region": "Americas"}, headers={"HX-Request": "true"})
     assert "<html" not in part.text and border["title"] in part.text and traite["title"] not in part.text
     assert (await visitor.get("/needs/find", params={"resource_type": "gold"})).status_code == 422
+
+
+async def test_results_of_a_funded_match_are_defined_reported_and_summed_up(visitor: Visitor, api, app) -> None:
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body())).json()
+    need = (await api.post("/api/v1/needs", as_user="state", json=need_body(amount=50000, currency="USD"))).json()
+    match = (await api.post("/api/v1/matches", as_user="donor", json={
+        "need_id": need["id"], "offer_id": offer["id"], "amount": 50000, "currency": "USD",
+        "resource_type": "financial"})).json()
+    await api.post(f"/api/v1/matches/{match['id']}/approve", json={"reason": "Fits"})
+    await visitor.sign_in("state")
+    page = await visitor.get(f"/matches/{match['id']}")
+    assert "Define an indicator" in page.text and "No indicator is defined for this match." in page.text
+    defined = await visitor.post(f"/matches/{match['id']}/indicators", {
+        "title": "Officers trained in document checks", "unit": "officers", "baseline": "0", "target": "40",
+        "start_date": "2025-01-01", "end_date": "2027-12-31", "report_every_months": "3", "gcm_objective": "11"})
+    assert defined.status_code == 303 and defined.headers["location"] == f"/matches/{match['id']}#results"
+    [indicator] = (await api.get(f"/api/v1/indicators?match_id={match['id']}")).json()["items"]
+    refused = await visitor.post(f"/indicators/{indicator['id']}/reports", {
+        "period_start": "2025-01-01", "period_end": "2025-03-31", "actual": "many", "evidence": ""})
+    assert refused.status_code == 422 and 'id="main"' in refused.text and "actual" in refused.text
+    filed = await visitor.post(f"/indicators/{indicator['id']}/reports", {
+        "period_start": "2025-01-01", "period_end": "2025-03-31", "actual": "10", "narrative": "First course held.",
+        "evidence": "https://example.org/attendance,list.pdf\nhttps://example.org/photos"})
+    assert filed.status_code == 303
+    report = (await api.get(f"/api/v1/indicators/{indicator['id']}")).json()["history"][0]
+    assert report["evidence"] == ["https://example.org/attendance,list.pdf", "https://example.org/photos"]
+    shown = await visitor.get(f"/matches/{match['id']}")
+    assert "Officers trained in document checks" in shown.text and "25%" in shown.text
+    assert "report overdue" in shown.text  # the next quarter ended long ago
+    overview = await visitor.get("/results")
+    assert overview.status_code == 200 and "Officers trained in document checks" in overview.text
+    assert "11. Manage borders" in overview.text and "Test nordic" in overview.text
+    visitor.client.cookies.clear()
+    await visitor.sign_in("donor")
+    assert "Define an indicator" not in (await visitor.get(f"/matches/{match['id']}")).text
