@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run lint test bench loadtest evaluate clean messages screenshots
+.PHONY: install run lint test bench bench-rounds loadtest evaluate clean messages screenshots
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ test: lint
 
 bench: install
 	$(BIN)/python -m matchmaker.bench
+
+# Funding rounds: 500 needs x 100 offers and 5,000 x 1,000, allocated under balance rules.
+bench-rounds: install
+	$(BIN)/python -m matchmaker.rounds.bench
 
 loadtest: install
 	$(BIN)/pip install --quiet -e '.[bench]'

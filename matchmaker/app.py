@@ -45,6 +45,7 @@ from matchmaker.ranking.controllers import RankingController
 from matchmaker.ranking.service import MODEL_FILE, RankingService
 from matchmaker.reporting.controllers import ExportController, StatsController
 from matchmaker.results.controllers import IndicatorController, ResultsController
+from matchmaker.rounds.controllers import RoundController
 from matchmaker.schemas import decode_money, is_money
 from matchmaker.settings import Settings, get_settings
 from matchmaker.vocabulary.controllers import VocabularyController
@@ -139,8 +140,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     issuer = TokenIssuer(jwt_auth)
     return Litestar(
         route_handlers=[health, AuthController, OrganisationController, NeedController, OfferController,
-                        MatchController, LedgerController, EventController, StatsController, ExportController,
-                        IndicatorController, ResultsController, AlertController, RankingController,
+                        MatchController, LedgerController, RoundController, EventController, StatsController,
+                        ExportController, IndicatorController, ResultsController, AlertController, RankingController,
                         VocabularyController,
                         create_static_files_router(path=STATIC_PATH, directories=[STATIC_DIR], include_in_schema=False),
                         pages_router()],

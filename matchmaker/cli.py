@@ -1,5 +1,5 @@
 """The ``matchmaker`` command: serve, migrate, seed, manage users, import needs, offers and history,
-export open data, evaluate, report, update exchange rates.
+export open data, evaluate, report, update exchange rates, run funding rounds.
 
 Long commands draw progress bars on standard error when it is a terminal, and nothing
 otherwise, so that what scripts read (standard output, or a log) is the same either way.
@@ -294,6 +294,173 @@ def cmd_rates_status(args: argparse.Namespace) -> None:
     _run(work)
 
 
+async def _coordinator(conn: asyncpg.Connection, email: str):
+    """The coordinator (or admin) a round command acts as: rounds and their matches are audited under a name."""
+    from matchmaker.accounts.service import get_user
+    from matchmaker.errors import Forbidden, NotFound
+
+    row = await accounts_sql.get_user_credentials(conn, email=email.lower())
+    user = await get_user(conn, row["id"]) if row else None
+    if user is None:
+        raise NotFound(f"no account has the e-mail address {email}")
+    if user.role not in ("coordinator", "admin"):
+        raise Forbidden(f"{email} is a {user.role}: rounds are run by coordinators")
+    return user
+
+
+def cmd_rounds_create(args: argparse.Namespace) -> None:
+    from matchmaker.rounds.schemas import RoundCreate
+    from matchmaker.rounds.service import create_round
+    from matchmaker.schemas import decode_money
+
+    body = {"name": args.name, "description": args.description, "opens_on": args.opens, "closes_on": args.closes,
+            "offer_ids": args.offers, "gcm_objectives": args.objectives, "regions": args.regions,
+            "resource_type": args.resource_type, "rules": msgspec.Raw(args.rules.encode())}
+    # Read as a request body is: the rules' objectives are JSON keys, amounts exact.
+    data = msgspec.json.decode(msgspec.json.encode(body), type=RoundCreate, dec_hook=decode_money)
+
+    async def work(conn: asyncpg.Connection) -> None:
+        async with conn.transaction():
+            found = await create_round(conn, await _coordinator(conn, args.as_user), data)
+        print(f"created round {found.id} “{found.name}”: {len(found.offer_ids)} offers")
+
+    _run(work)
+
+
+def cmd_rounds_list(args: argparse.Namespace) -> None:
+    from matchmaker.rounds.service import list_rounds
+
+    async def work(conn: asyncpg.Connection) -> None:
+        rounds = await list_rounds(conn, limit=100, cursor=None)
+        _table(("id", 5), ("status", 10), ("opens", 11), ("closes", 11), ("offers", 7), ("latest proposal", 16), ("name", 0),
+               rows=[(r.id, r.status, r.opens_on, r.closes_on, len(r.offer_ids), r.latest_proposal_id or "", r.name)
+                     for r in rounds.items])
+
+    _run(work)
+
+
+def _print_proposal(proposal) -> None:
+    """A proposal as coordinators read it in a terminal: the summary, then per region, objective and offer."""
+    gap = "n/a" if proposal.gap is None else f"{proposal.gap:.2%}"
+    print(f"proposal {proposal.id}: {proposal.status} in {proposal.seconds:.1f} s, gap {gap}; "
+          f"{len(proposal.allocations)} allocations to {len({a.need_id for a in proposal.allocations})} of "
+          f"{proposal.needs} eligible needs ({proposal.pairs} candidate pairs)")
+    print(f"value {proposal.value:,.0f} (score x USD), allocated ${proposal.allocated_usd:,.2f}")
+    greedy = proposal.greedy
+    print(f"greedy: value {greedy.value:,.0f}, allocated ${greedy.allocated_usd:,.2f}, breaks {len(greedy.breaks)} rule(s)")
+    for broken in greedy.breaks:
+        print(f"  greedy breaks {broken.rule} {broken.subject}: {broken.detail}")
+    for blocked in proposal.blocking:
+        print(f"blocked by {blocked.rule} {blocked.subject} (by ${blocked.by_usd:,.2f}): {blocked.detail}")
+    for title, shares in (("region", proposal.by_region), ("objective", proposal.by_objective)):
+        _table((title, 10), ("allocated USD", 16), ("share", 7), ("needs", 6), ("rule", 0), rows=[
+            (s.key, f"{s.amount_usd:,.2f}", f"{s.share:.1%}", s.needs,
+             "" if s.min is None and s.max is None else f"{s.min or 0:.0%}-{1 if s.max is None else s.max:.0%}")
+            for s in shares])
+    _table(("offer", 6), ("allocated USD", 16), ("needs", 6), ("title", 0), rows=[
+        (o.offer_id, f"{o.allocated_usd:,.2f}", o.needs, o.title) for o in proposal.by_offer])
+
+
+def cmd_rounds_show(args: argparse.Namespace) -> None:
+    from matchmaker.rounds.service import find_round, get_proposal
+
+    async def work(conn: asyncpg.Connection) -> None:
+        found = await find_round(conn, args.round)
+        print(f"round {found.id} “{found.name}” ({found.status}), {found.opens_on} to {found.closes_on}, "
+              f"{len(found.offer_ids)} offers; rules {msgspec.json.encode(found.rules).decode()}")
+        shown = args.proposal or found.committed_proposal_id or found.latest_proposal_id
+        if shown is not None:
+            _print_proposal(await get_proposal(conn, found.id, shown))
+
+    _run(work)
+
+
+def cmd_rounds_solve(args: argparse.Namespace) -> None:
+    from matchmaker.ranking.service import MODEL_FILE, PairScorer
+    from matchmaker.rounds.schemas import Solve
+    from matchmaker.rounds.service import find_round, solve_round
+
+    options = msgspec.convert({"time_limit": args.time_limit, "pairs_per_need": args.pairs_per_need}, Solve)
+
+    async def work(conn: asyncpg.Connection) -> None:
+        user = await _coordinator(conn, args.as_user)
+        found = await find_round(conn, args.round)
+        with _progress() as progress:
+            async with conn.transaction():
+                proposal = await solve_round(conn, user, found.id, PairScorer(get_settings().data_dir / MODEL_FILE),
+                                             options, progress)
+        _print_proposal(proposal)
+
+    _run(work)
+
+
+def cmd_rounds_commit(args: argparse.Namespace) -> None:
+    from matchmaker.rounds.schemas import Commit
+    from matchmaker.rounds.service import commit_round, find_round
+
+    data = msgspec.convert({"reason": args.reason, "proposal_id": args.proposal}, Commit)
+
+    async def work(conn: asyncpg.Connection) -> None:
+        user = await _coordinator(conn, args.as_user)
+        found = await find_round(conn, args.round)
+        async with conn.transaction():
+            committed = await commit_round(conn, user, found.id, data)
+        print(f"committed proposal {committed.committed_proposal_id} of round {committed.id} “{committed.name}”")
+
+    _run(work)
+
+
+def cmd_rounds_export(args: argparse.Namespace) -> None:
+    from matchmaker.rounds.service import export_round, find_round
+
+    async def work(conn: asyncpg.Connection) -> None:
+        text = await export_round(conn, (await find_round(conn, args.round)).id)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        else:
+            sys.stdout.write(text)
+
+    _run(work)
+
+
+def _rounds_parser(sub: argparse._SubParsersAction) -> None:
+    rounds = sub.add_parser("rounds", help="funding rounds: pooled offers allocated across needs under balance rules"
+                            ).add_subparsers(dest="rounds_command", required=True)
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--as", dest="as_user", required=True, metavar="EMAIL", help="the coordinator acting")
+    create = rounds.add_parser("create", parents=[acting], help="open a round")
+    create.add_argument("--name", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--opens", required=True, metavar="YYYY-MM-DD")
+    create.add_argument("--closes", required=True, metavar="YYYY-MM-DD")
+    create.add_argument("--offers", required=True, nargs="+", type=int, metavar="ID")
+    create.add_argument("--objectives", nargs="*", type=int, default=[], metavar="N")
+    create.add_argument("--regions", nargs="*", default=[])
+    create.add_argument("--resource-type", default="financial")
+    create.add_argument("--rules", default="{}", help='balance rules as JSON, e.g. \'{"regions": {"Africa": {"min": 0.3}}}\'')
+    create.set_defaults(func=cmd_rounds_create)
+    rounds.add_parser("list", help="the rounds").set_defaults(func=cmd_rounds_list)
+    show = rounds.add_parser("show", help="a round and its committed (else latest) proposal")
+    show.add_argument("round", help="id or name")
+    show.add_argument("--proposal", type=int)
+    show.set_defaults(func=cmd_rounds_show)
+    solve = rounds.add_parser("solve", parents=[acting], help="allocate the round's offers (and the greedy allocation beside)")
+    solve.add_argument("round", help="id or name")
+    solve.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
+    solve.add_argument("--pairs-per-need", type=int, default=None, metavar="K")
+    solve.set_defaults(func=cmd_rounds_solve)
+    commit = rounds.add_parser("commit", parents=[acting], help="approve every match of a proposal through the ledger")
+    commit.add_argument("round", help="id or name")
+    commit.add_argument("--reason", required=True)
+    commit.add_argument("--proposal", type=int)
+    commit.set_defaults(func=cmd_rounds_commit)
+    export = rounds.add_parser("export", help="the committed allocation as CSV")
+    export.add_argument("round", help="id or name")
+    export.add_argument("--output", "-o")
+    export.set_defaults(func=cmd_rounds_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matchmaker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -365,6 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--by", nargs="+", default=["gcm_objective", "region", "capacity_area", "resource_type"],
                         choices=["gcm_objective", "region", "country", "capacity_area", "resource_type"])
     report.set_defaults(func=cmd_report)
+    _rounds_parser(sub)
     return parser
 
 
@@ -376,7 +544,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {exc.detail}")
     except OSError as exc:  # a file that is not there or cannot be read: say which, no traceback
         sys.exit(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         sys.exit(f"error: {exc}")
 
 

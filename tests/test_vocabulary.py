@@ -7,6 +7,7 @@ import pytest
 
 from matchmaker import vocabulary
 from matchmaker.engine import documents
+from matchmaker.events.controllers import EntityKind
 from tests.factories import offer_body
 
 # (table or domain, a column its CHECK constraint names, the vocabulary it must equal)
@@ -20,6 +21,9 @@ CHECKED = [
     ("offers", "regions", vocabulary.Region),
     ("matches", "status", vocabulary.MatchStatus),
     ("ledger_entries", "kind", vocabulary.LedgerKind),
+    ("rounds", "status", vocabulary.RoundStatus),
+    ("round_proposals", "status", vocabulary.ProposalStatus),
+    ("audit_log", "entity", EntityKind),
     ("capacity_area_list", "value", vocabulary.CapacityArea),
     ("resource_type_list", "value", vocabulary.ResourceType),
 ]

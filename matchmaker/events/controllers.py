@@ -26,7 +26,7 @@ from matchmaker.web.openapi import problems
 from matchmaker.web.params import MAX_ID, Cursor, Limit
 
 After = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="Only events after this id")]
-EntityKind = Literal["organisation", "need", "offer", "match"]
+EntityKind = Literal["organisation", "need", "offer", "match", "round"]
 KEEPALIVE_SECONDS = 15.0
 
 

@@ -130,6 +130,76 @@ def fit_or_load(path: Path, records: list[FundingRecord], decisions: list[Decisi
         return model
 
 
+def score_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: list[NeedDoc],
+                offers: list[OfferDoc]) -> np.ndarray:
+    """The ranker's score of every (need, offer) pair, as ranked lists order them; ``-inf``
+    where the pair is not eligible."""
+    if not needs or not offers:
+        return np.full((len(needs), len(offers)), -np.inf)
+    return ranker.score(needs, OfferIndex(offers, history, ranker.encoder_))
+
+
+async def read_pairs(conn: asyncpg.Connection, need_ids: list[int],
+                     offer_ids: list[int]) -> tuple[list[NeedDoc], list[OfferDoc]]:
+    """Needs and offers as the ranker sees them, in the order of the ids given (ids not found are left out)."""
+    needs = {d.id: d for d in map(need_doc, await fetch_all(ranking_sql.ranking_needs(conn, ids=need_ids)))}
+    offers = {d.id: d for d in map(offer_doc, await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids)))}
+    return [needs[i] for i in need_ids if i in needs], [offers[i] for i in offer_ids if i in offers]
+
+
+def explain_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: list[NeedDoc], offers: list[OfferDoc],
+                  pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+    """Each (need id, offer id) pair's score with its explanation, shortfalls and label, as
+    the need's ranked offers show them (a pair no longer eligible is left out)."""
+    index = OfferIndex(offers, history, ranker.encoder_)
+    by_need: dict[int, list[int]] = {}
+    for need_id, offer_id in pairs:
+        by_need.setdefault(need_id, []).append(offer_id)
+    found = {}
+    for need in needs:
+        wanted = by_need.get(int(need.id), [])
+        for ranked in ranker.rank(need, index, limit=len(wanted), allowed_ids=wanted) if wanted else ():
+            found[int(need.id), int(ranked.offer_id)] = ranked
+    return found
+
+
+class PairScorer:
+    """The ranker for a command: fitted (or loaded) once from the database, scoring and
+    explaining pairs in the caller's process, as ``RankingService`` does in the server's."""
+
+    def __init__(self, model_path: Path) -> None:
+        self._model_path = model_path
+        self._fitted: tuple[MatchRanker, FunderHistory | None] | None = None
+
+    async def _model(self, conn: asyncpg.Connection) -> tuple[MatchRanker, FunderHistory | None]:
+        if self._fitted is None:
+            records, decisions = await load_training_data(conn)
+            ranker = await asyncio.to_thread(fit_or_load, self._model_path, records, decisions)
+            self._fitted = ranker, FunderHistory(records, ranker.encoder_) if records else None
+        return self._fitted
+
+    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+        model = await self._model(conn)
+        needs, offers = await read_pairs(conn, need_ids, offer_ids)
+        return _scores_by_id(need_ids, offer_ids, needs, offers, score_pairs(*model, needs, offers))
+
+    async def explain_pairs(self, conn: asyncpg.Connection,
+                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+        model = await self._model(conn)
+        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
+        return explain_pairs(*model, needs, offers, pairs)
+
+
+def _scores_by_id(need_ids: list[int], offer_ids: list[int], needs: list[NeedDoc], offers: list[OfferDoc],
+                  scores: np.ndarray) -> np.ndarray:
+    """Scores laid out by the ids asked for (``-inf`` for an id not found)."""
+    out = np.full((len(need_ids), len(offer_ids)), -np.inf)
+    rows = {n: i for i, n in enumerate(need_ids)}
+    cols = {o: j for j, o in enumerate(offer_ids)}
+    out[np.ix_([rows[int(d.id)] for d in needs], [cols[int(d.id)] for d in offers])] = scores
+    return out
+
+
 MAX_OFFSET = 500  # how deep the ranked lists page (each page ranks all before it)
 
 
@@ -416,6 +486,19 @@ class RankingService:
         if not needs or needs[0]["status"] != "open" or not offers:
             return None
         return await self._engine(self._pair, need_doc(needs[0]), offer_doc(offers[0]), language)
+
+    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
+        """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
+        through the caller's connection, scored on the engine thread."""
+        needs, offers = await read_pairs(conn, need_ids, offer_ids)
+        scores = await self._engine(lambda: score_pairs(self.ranker, self.history, needs, offers))
+        return _scores_by_id(need_ids, offer_ids, needs, offers, scores)
+
+    async def explain_pairs(self, conn: asyncpg.Connection,
+                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
+        """Each pair's explanation (see ``explain_pairs``), read through the caller's connection."""
+        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
+        return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs))
 
     def _pair(self, need: NeedDoc, offer: OfferDoc, language: str) -> RankedOffer | None:
         ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1,

@@ -29,6 +29,10 @@ NeedStatus = Literal["open", "funded", "closed"]
 OfferStatus = Literal["open", "exhausted", "closed"]
 MatchStatus = Literal["proposed", "approved", "rejected", "withdrawn", "disbursed", "completed", "cancelled"]
 LedgerKind = Literal["commitment", "release", "disbursement"]
+RoundStatus = Literal["draft", "committed"]
+# A solved round: proven best, the best found in the time allowed, rules that cannot all hold,
+# or nothing found in the time allowed.
+ProposalStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 # How often a result indicator is reported on, in months.
 ReportInterval = Literal[1, 3, 6, 12]
 # Where an exchange rate comes from: the dollar itself, the ECB's reference rates, a fixed

@@ -1,0 +1,1 @@
+"""Funding rounds: pooled offers allocated across needs under balance rules."""
