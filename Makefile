@@ -33,8 +33,9 @@ lint: install
 	$(BIN)/ruff check matchmaker tests
 	$(BIN)/mypy
 
+# Two workers, one a core: each has its own embedded PostgreSQL (or template database).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install
 	$(BIN)/python -m matchmaker.bench

@@ -98,6 +98,7 @@ class AlertDispatcher:
     def __init__(self, database: Database, ranking: RankingService, events: EventHub, settings: AlertSettings) -> None:
         self._db, self._ranking, self._events, self._settings = database, ranking, events, settings
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._http = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
 
@@ -110,13 +111,16 @@ class AlertDispatcher:
         self._task = asyncio.create_task(self._run(), name="alert-dispatcher")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: a cancel that lands as a wait ends by itself can be lost.
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self._http.aclose()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.run_once()
@@ -125,7 +129,8 @@ class AlertDispatcher:
             except Exception:  # a bad round must not stop the next
                 log.exception("alert dispatch failed")
             try:
-                await asyncio.wait_for(self._wake.wait(), self._settings.poll_seconds)
+                async with asyncio.timeout(self._settings.poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

@@ -124,7 +124,8 @@ class MatchPages(Controller):
             with events.subscribe(viewer.user) as feed:
                 while True:
                     try:
-                        event = await asyncio.wait_for(feed.events.get(), KEEPALIVE_SECONDS)
+                        async with asyncio.timeout(KEEPALIVE_SECONDS):
+                            event = await feed.events.get()
                     except TimeoutError:
                         yield ServerSentEventMessage(comment="keep-alive")
                         continue
