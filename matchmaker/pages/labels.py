@@ -21,6 +21,8 @@ LABELS: dict[str, dict[str, str]] = {
         "proposed": N_("proposed"), "approved": N_("approved"), "rejected": N_("rejected"),
         "withdrawn": N_("withdrawn"), "disbursed": N_("disbursed"), "completed": N_("completed"),
         "cancelled": N_("cancelled"), "created": N_("created"), "updated": N_("updated"),
+        "draft": N_("draft"), "committed": N_("committed"), "optimal": N_("optimal"),
+        "feasible": N_("feasible (time limit)"), "infeasible": N_("infeasible"), "no_solution": N_("no solution"),
     },
     "factor": {
         "thematic": N_("Themes"), "geography": N_("Place"), "resources": N_("Resources"), "amount": N_("Amount"),

@@ -16,6 +16,7 @@ from matchmaker.pages.matches import MatchPages
 from matchmaker.pages.needs import NeedPages
 from matchmaker.pages.offers import OfferPages
 from matchmaker.pages.results import ResultPages
+from matchmaker.pages.rounds import RoundPages
 from matchmaker.pages.sessions import provide_viewer
 
 ASSETS_PATH = "/assets"
@@ -29,7 +30,7 @@ def provide_language(request: Request[Any, Any, Any]) -> str:
 def pages_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[AccountPages, NeedPages, OfferPages, MatchPages, ResultPages, GapPages,
+        route_handlers=[AccountPages, NeedPages, OfferPages, MatchPages, ResultPages, RoundPages, GapPages,
                         create_static_files_router(path=ASSETS_PATH, directories=[ASSETS_DIR], include_in_schema=False)],
         dependencies={"viewer": Provide(provide_viewer), "lang": Provide(provide_language, sync_to_thread=False)},
         exception_handlers=PAGE_EXCEPTION_HANDLERS,

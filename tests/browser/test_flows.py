@@ -103,6 +103,7 @@ async def test_a_need_posted_in_french_is_found_proposed_and_approved_live(brows
     await expect(state.locator("section[aria-labelledby=matches]")).to_contain_text(i18n.gettext("fr", "approved"))
     await _checked(state, violations, f"/matches/{match_id}")
     await _checked(coordinator, violations, "/results")
+    await _checked(coordinator, violations, "/rounds")
     await _checked(coordinator, violations, "/gaps")
     await screenshot(coordinator, "gaps")
     assert violations == []

@@ -324,3 +324,31 @@ async def test_results_of_a_funded_match_are_defined_reported_and_summed_up(visi
     visitor.client.cookies.clear()
     await visitor.sign_in("donor")
     assert "Define an indicator" not in (await visitor.get(f"/matches/{match['id']}")).text
+
+
+async def test_a_round_is_reviewed_solved_and_committed_from_its_page(visitor: Visitor, api, app) -> None:
+    offer = (await api.post("/api/v1/offers", as_user="donor", json=offer_body(
+        budget=100000, max_amount=100000, regions=["Africa", "Americas"]))).json()
+    needs = [(await api.post("/api/v1/needs", as_user=who, json=need_body(
+        country=country, amount=40000, currency="USD", title=f"Border data for {country}"))).json()
+        for who, country in (("state", "SEN"), ("state_b", "MEX"))]
+    rnd = (await api.post("/api/v1/rounds", json={
+        "name": "Border call", "opens_on": "2027-01-01", "closes_on": "2027-03-31", "offer_ids": [offer["id"]],
+        "rules": {"regions": {"Americas": {"min": 0.3}}}})).json()
+    await settled(app)
+    await visitor.sign_in("coordinator")
+    assert "Border call" in (await visitor.get("/rounds")).text
+    assert (await visitor.post(f"/rounds/{rnd['id']}/solve", {"time_limit": "0.1"})).status_code == 422
+    solved = await visitor.post(f"/rounds/{rnd['id']}/solve", {"time_limit": "5"})
+    assert solved.status_code == 303
+    page = await visitor.get(f"/rounds/{rnd['id']}")
+    assert all(n["title"] in page.text for n in needs) and "Why this suggestion" in page.text
+    assert "≥ 30%" in page.text and "Commit: create and approve every match" in page.text
+    committed = await visitor.post(f"/rounds/{rnd['id']}/commit", {"reason": "Balanced call"})
+    assert committed.status_code == 303
+    assert (await api.get(f"/api/v1/rounds/{rnd['id']}")).json()["status"] == "committed"
+    csv = await visitor.get(f"/rounds/{rnd['id']}/export")
+    assert csv.headers["content-type"].startswith("text/csv") and "Border data for SEN" in csv.text
+    visitor.client.cookies.clear()
+    await visitor.sign_in("donor")
+    assert (await visitor.get("/rounds")).status_code == 403
