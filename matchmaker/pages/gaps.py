@@ -78,10 +78,10 @@ def world_map(rows: list[FundingGap], language: str) -> bytes:
 
 def summary(rows: list[FundingGap], by: str, language: str) -> str:
     """The chart in words, for those who cannot see it: the largest gaps."""
-    largest = sorted(rows, key=lambda r: r.gap_usd, reverse=True)[:3]
+    largest = sorted((r for r in rows if r.gap_usd > 0), key=lambda r: r.gap_usd, reverse=True)[:3]
     items = "; ".join(f"{key_name(r, by, language)}: {i18n.money(r.gap_usd, 'USD', language)}" for r in largest)
     return i18n.gettext(language, "Largest gaps: %(items)s.") % {"items": items} if largest else \
-        i18n.gettext(language, "No open need.")
+        i18n.gettext(language, "Nothing is missing.")
 
 
 class GapPages(Controller):
