@@ -41,11 +41,8 @@ from matchmaker.engine.encoding import (
     SparseRows,
     arrays_dot,
     cross,
-    gather_rows,
     need_areas,
-    postings_dot,
     theme_tokens,
-    through_postings,
 )
 from matchmaker.engine.reference import sector_key, sector_label
 from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
@@ -178,7 +175,7 @@ def _content(word: str) -> bool:
 
 
 class HistoryQueries(NamedTuple):
-    """Needs encoded against one history's vocabularies."""
+    """Needs encoded against one history's vocabularies (many for the matrix path, one for the scan)."""
 
     terms: SparseRows
     text: SparseRows
@@ -186,17 +183,6 @@ class HistoryQueries(NamedTuple):
     attributes: dict[str, sp.csr_matrix]
     has: dict[str, np.ndarray]
     tokens: list[dict[str, list[str]]]
-
-
-class OneQuery(NamedTuple):
-    """One need encoded against a history's vocabularies, as arrays (see ``query_one``)."""
-
-    terms: Row
-    text: Row
-    bm25_max: np.ndarray
-    attributes: dict[str, tuple[list[int], np.float32]]
-    has: dict[str, np.ndarray]
-    tokens: dict[str, list[str]]
 
 
 def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[Any]:
@@ -208,6 +194,18 @@ def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[A
 def _share(count: np.ndarray, attr: str) -> np.ndarray:
     """Each looked-up token's part: the mean over several countries or sectors, the sum of name words."""
     return np.ones_like(count, dtype=np.float64) if attr == "name" else 1 / np.maximum(count, 1)
+
+
+def looked_up(rows: sp.csr_matrix, table: np.ndarray, columns: slice | np.ndarray) -> np.ndarray:
+    """``rows @ table[:, columns]``: each need's looked-up tokens' rows of a (tokens, funders)
+    table, scaled by their part and added in order, in float32. One need (the scan) adds
+    its few rows of the table itself rather than copy the table's columns: the same sums."""
+    if rows.shape[0] != 1:
+        return np.asarray(rows @ table[:, columns])
+    values = np.zeros(table.shape[1] if isinstance(columns, slice) else len(columns), dtype=np.float32)
+    for row, weight in zip(rows.indices.tolist(), rows.data):
+        values += weight * table[row, columns]
+    return values[None, :]
 
 
 def _bm25_share(scores: Any, bm25_max: np.ndarray) -> Any:
@@ -341,8 +339,20 @@ class FunderHistory:
         """Encode needs against this history's vocabularies (once per need)."""
         terms = encoded.counts.rows.copy()
         terms.data[:] = 1
+        return self._encode(terms, encoded.text, [need_attributes(need) for need in needs])
+
+    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row, tokens: dict[str, list[str]] | None = None) -> HistoryQueries:
+        """``queries([need], ...)`` from what the scan has at hand: ``terms`` and ``text``, its
+        hashed terms and its weighted text row (``TextEncoder.encode_one``), and ``tokens``, its
+        ``need_attributes``."""
+        indptr, shape = np.array([0, len(terms)]), (1, len(self.idf))
+        binary = sp.csr_matrix((np.ones(len(terms), dtype=np.float32), terms, indptr), shape=shape)
+        weighted = SparseRows(sp.csr_matrix((text.data, text.indices, indptr), shape=shape))
+        return self._encode(binary, weighted, [need_attributes(need) if tokens is None else tokens])
+
+    def _encode(self, terms: sp.csr_matrix, text: SparseRows, tokens: list[dict[str, list[str]]]) -> HistoryQueries:
+        """Needs' binary ``terms``, weighted ``text`` and ``need_attributes`` as history queries."""
         bm25_max = np.asarray(terms @ self._idf_max()).ravel()
-        tokens = [need_attributes(need) for need in needs]
         attributes, has = {}, {}
         for attr in LOOKUPS:
             vocab = self.vocab[attr]
@@ -352,53 +362,15 @@ class FunderHistory:
             indptr = np.concatenate([[0], np.cumsum(count)])
             indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
             data = np.repeat(_share(count, attr), count).astype(np.float32)
-            attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
+            attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(tokens), len(vocab)))
             has[attr] = count > 0
-        return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
+        return HistoryQueries(SparseRows(terms), text, bm25_max, attributes, has, tokens)
 
     def _idf_max(self) -> np.ndarray:
         """The most each term can add to a BM25 score (cached: the vector spans the hashed space)."""
         if "_idf_max_" not in vars(self):
             self._idf_max_ = self.idf * (BM25_K1 + 1)
         return self._idf_max_
-
-    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row, tokens: dict[str, list[str]] | None = None) -> OneQuery:
-        """``queries([need], ...)`` for one need as arrays: ``terms`` and ``text`` are its
-        hashed terms and its weighted text row (``TextEncoder.encode_one``), ``tokens`` its
-        ``need_attributes`` when at hand."""
-        tokens = need_attributes(need) if tokens is None else tokens
-        maxima = self._idf_max()[terms]
-        # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
-        bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
-        attributes, has = {}, {}
-        for attr in LOOKUPS:
-            vocab = self.vocab[attr]
-            rows = sorted({vocab[t] for t in _lookup(tokens, attr, terms.tolist()) if t in vocab})
-            attributes[attr] = (rows, np.float32(_share(np.array(len(rows)), attr)))
-            has[attr] = np.array([len(rows) > 0])
-        return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
-
-    def evidence_one(self, query: OneQuery, funders: np.ndarray | None = None) -> dict[str, Evidence]:
-        """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices."""
-        out = self._text_one(query, funders)
-        n = self.size if funders is None else len(funders)
-        columns = slice(None) if funders is None else funders
-        for attr in LOOKUPS:
-            rows, weight = query.attributes[attr]
-            values = np.zeros(n, dtype=np.float32)
-            for row in rows:  # a CSR row times a dense matrix: one scaled row added at a time
-                values += weight * self.scores[attr][row, columns]
-            out[f"h_{attr}"] = Evidence(values[None, :], query.has[attr][:, None])
-        out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
-        out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
-        return out
-
-    def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
-        bm25 = _bm25_share(self._one(query.terms, self.profiles, funders)[None, :], query.bm25_max)
-        has_text = (query.bm25_max > 0)[:, None]
-        rows, starts = self._records_of(funders)
-        closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
-        return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
 
     def _records_of(self, funders: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
         """(rows of the funders' past records, in funder order — ``None``: all of them — and
@@ -409,15 +381,6 @@ class FunderHistory:
         lengths = ends[funders] - self.starts[funders]
         rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         return rows, np.cumsum(np.concatenate([[0], lengths[:-1]]))
-
-    @staticmethod
-    def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
-        """``cross`` of one query row with ``rows`` (or the rows ``picks`` of it, taken as a subset)."""
-        if picks is not None:  # a taken subset is transient: scanned row by row
-            return arrays_dot(query.indices, query.data, *gather_rows(rows.rows, picks))
-        if through_postings(rows):
-            return postings_dot(query, rows)
-        return arrays_dot(query.indices, query.data, rows.rows.indptr, rows.rows.indices, rows.rows.data)
 
     def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
         """History features for every (need, funder) pair; ``funders`` restricts the columns."""
@@ -430,8 +393,7 @@ class FunderHistory:
         }
         columns = slice(None) if funders is None else funders
         for attr in LOOKUPS:
-            values = queries.attributes[attr] @ self.scores[attr][:, columns]
-            out[f"h_{attr}"] = Evidence(np.asarray(values), queries.has[attr][:, None])
+            out[f"h_{attr}"] = Evidence(looked_up(queries.attributes[attr], self.scores[attr], columns), queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
         return out
