@@ -25,6 +25,7 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -174,6 +175,28 @@ def _content(word: str) -> bool:
     return len(word) > 2 and word not in STOPWORDS and not word.isdigit()
 
 
+class RecordTokens(NamedTuple):
+    """One attribute's tokens over all records, as flat (record, token) pairs: the token's id
+    in ``ids`` (in order of first sight), each record's tokens once, records in order."""
+
+    ids: dict[str, int]
+    records: array[int]
+    tokens: array[int]
+
+
+def _record_tokens(records: Sequence[FundingRecord]) -> dict[str, RecordTokens]:
+    """Every record's ``need_attributes``, gathered per attribute as they are read, so that a
+    big history never holds a dictionary of lists per record."""
+    out = {attr: RecordTokens({}, array("q"), array("q")) for attr in ATTRIBUTES}
+    for i, record in enumerate(records):
+        tokens = need_attributes(record_to_need(record))
+        for attr, found in out.items():
+            for token in set(tokens[attr]):
+                found.records.append(i)
+                found.tokens.append(found.ids.setdefault(token, len(found.ids)))
+    return out
+
+
 class HistoryQueries(NamedTuple):
     """Needs encoded against one history's vocabularies (many for the matrix path, one for the scan)."""
 
@@ -236,7 +259,7 @@ class FunderHistory:
         # Undated records count fully, as when no record is dated.
         self.weight = np.where(known, 0.5 ** (((self.last_year or 0) - self.years) / HALF_LIFE_YEARS), 1.0)
         self.weighted_n = np.bincount(owner, weights=self.weight, minlength=len(self.funder_ids))
-        self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
+        self._aggregate(owner, _record_tokens(records))
         counts = self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
         self._names(encoder, counts)
         self._activity(owner)
@@ -245,39 +268,44 @@ class FunderHistory:
     def size(self) -> int:
         return len(self.funder_ids)
 
-    def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
+    def _aggregate(self, owner: np.ndarray, tokens: dict[str, RecordTokens]) -> None:
         self.vocab: dict[str, dict[Any, int]] = {}  # (a name's words are hashed terms)
         self.counts, self.scores, self.first_year = {}, {}, {}
         self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
-            vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
-            rows, cols, weights = [], [], []
-            for i, tokens in enumerate(attributes):
-                for token in set(tokens[attr]):
-                    spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr in _BANDS else ((token, 1.0),)
-                    for key, weight in spread:  # a record also counts half in the next bands
-                        if str(key) in vocab:
-                            rows.append(i)
-                            cols.append(vocab[str(key)])
-                            weights.append(weight)
-            rows_a = np.asarray(rows, dtype=np.int64)
-            cells = (owner[rows_a], np.asarray(cols, dtype=np.int64))
+            found = tokens[attr]
+            ordered = sorted(found.ids)
+            vocab = {t: i for i, t in enumerate(ordered)}
+            column = np.empty(len(ordered), dtype=np.int64)  # of each token, by first sight
+            column[[found.ids[t] for t in ordered]] = np.arange(len(ordered))
+            record = np.frombuffer(found.records, dtype=np.int64)
+            token = column[np.frombuffer(found.tokens, dtype=np.int64)]
+            if attr in _BANDS:  # a record also counts half in the next bands, when they are known
+                band = np.array([int(t) for t in ordered], dtype=np.int64)
+                shifted = [np.array([vocab.get(str(b + d), -1) for b in band.tolist()], dtype=np.int64)
+                           for d in (0, -1, 1)]
+                cols = np.stack([s[token] for s in shifted], axis=1).ravel()  # each pair's three bands in turn
+                spread = np.tile(np.array([1.0, 0.5, 0.5], dtype=np.float32), len(token))
+                keep = cols >= 0
+                rows_a, cols, weights = np.repeat(record, 3)[keep], cols[keep], spread[keep]
+            else:
+                rows_a, cols, weights = record, token, np.ones(len(token), dtype=np.float32)
+            cells = (owner[rows_a], cols)
             shape = (self.size, len(vocab))
-            counts = sp.coo_matrix((np.asarray(weights, dtype=np.float32), cells), shape).toarray()  # (sums repeats)
+            counts = sp.coo_matrix((weights, cells), shape).toarray()  # (sums repeats)
             overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-            recent = sp.coo_matrix((np.asarray(weights) * self.weight[rows_a], cells), shape).toarray()
+            recent = sp.coo_matrix((weights.astype(np.float64) * self.weight[rows_a], cells), shape).toarray()
             shares = (recent + SMOOTHING * overall) / (self.weighted_n[:, None] + SMOOTHING)
             self.vocab[attr], self.counts[attr] = vocab, counts
             self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
             first = np.full(counts.shape, 9999, dtype=np.int32)
             known = self.years[rows_a] > 0
-            np.minimum.at(first, (owner[rows_a][known], np.asarray(cols, dtype=np.int64)[known]), self.years[rows_a][known])
+            np.minimum.at(first, (owner[rows_a][known], cols[known]), self.years[rows_a][known])
             self.first_year[attr] = first
             if attr in _HELD:
-                own = np.asarray(weights, dtype=np.float32) == 1  # (bands spread to neighbours; these do not)
+                own = weights == 1  # (bands spread to neighbours; these do not)
                 self.held[attr] = sp.csr_matrix(
-                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
-                    shape=(len(owner), len(vocab)))
+                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], cols[own])), shape=(len(owner), len(vocab)))
 
     def _names(self, encoder: TextEncoder, counts: sp.csr_matrix) -> None:
         """Each funder's name as words a need may cite ("Sweden contribution to OCHA"), by
