@@ -203,7 +203,8 @@ class HistoryQueries(NamedTuple):
     terms: SparseRows
     text: SparseRows
     bm25_max: np.ndarray
-    attributes: dict[str, sp.csr_matrix]
+    #: Each need's looked-up tokens of every lookup, side by side (``FunderHistory.offsets``).
+    lookups: sp.csr_matrix
     has: dict[str, np.ndarray]
     tokens: list[dict[str, list[str]]]
 
@@ -214,19 +215,21 @@ def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[A
     return terms if attr == "name" else tokens[attr]
 
 
-def _share(count: np.ndarray, attr: str) -> np.ndarray:
+def _share(count: int, attr: str) -> float:
     """Each looked-up token's part: the mean over several countries or sectors, the sum of name words."""
-    return np.ones_like(count, dtype=np.float64) if attr == "name" else 1 / np.maximum(count, 1)
+    return 1.0 if attr == "name" else 1 / max(count, 1)
 
 
-def looked_up(rows: sp.csr_matrix, table: np.ndarray, columns: slice | np.ndarray) -> np.ndarray:
-    """``rows @ table[:, columns]``: each need's looked-up tokens' rows of a (tokens, funders)
-    table, scaled by their part and added in order, in float32. One need (the scan) adds
-    its few rows of the table itself rather than copy the table's columns: the same sums."""
+def looked_up(rows: sp.csr_matrix, offset: int, table: np.ndarray, columns: slice | np.ndarray) -> np.ndarray:
+    """``rows[:, offset:offset + len(table)] @ table[:, columns]``: each need's looked-up
+    tokens' rows of a (tokens, funders) table, scaled by their part and added in order, in
+    float32. One need (the scan) adds its few rows of the table itself rather than slice
+    its row and copy the table's columns: the same sums."""
     if rows.shape[0] != 1:
-        return np.asarray(rows @ table[:, columns])
+        return np.asarray(rows[:, offset : offset + len(table)] @ table[:, columns])
+    start, stop = np.searchsorted(rows.indices, (offset, offset + len(table)))
     values = np.zeros(table.shape[1] if isinstance(columns, slice) else len(columns), dtype=np.float32)
-    for row, weight in zip(rows.indices.tolist(), rows.data):
+    for row, weight in zip((rows.indices[start:stop] - offset).tolist(), rows.data[start:stop]):
         values += weight * table[row, columns]
     return values[None, :]
 
@@ -263,6 +266,10 @@ class FunderHistory:
         counts = self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
         self._names(encoder, counts)
         self._activity(owner)
+        # Every lookup's tokens side by side, so that a need's looked-up tokens are one sparse row.
+        sizes = np.array([len(self.vocab[attr]) for attr in LOOKUPS])
+        self.offsets = dict(zip(LOOKUPS, np.concatenate([[0], np.cumsum(sizes)]).tolist()))
+        self.lookup_width = int(sizes.sum())
 
     @property
     def size(self) -> int:
@@ -381,18 +388,20 @@ class FunderHistory:
     def _encode(self, terms: sp.csr_matrix, text: SparseRows, tokens: list[dict[str, list[str]]]) -> HistoryQueries:
         """Needs' binary ``terms``, weighted ``text`` and ``need_attributes`` as history queries."""
         bm25_max = np.asarray(terms @ self._idf_max()).ravel()
-        attributes, has = {}, {}
-        for attr in LOOKUPS:
-            vocab = self.vocab[attr]
-            rows = [sorted({vocab[t] for t in _lookup(need_tokens, attr, terms.indices[a:b].tolist()) if t in vocab})
-                    for need_tokens, a, b in zip(tokens, terms.indptr[:-1], terms.indptr[1:])]
-            count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
-            indptr = np.concatenate([[0], np.cumsum(count)])
-            indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
-            data = np.repeat(_share(count, attr), count).astype(np.float32)
-            attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(tokens), len(vocab)))
-            has[attr] = count > 0
-        return HistoryQueries(SparseRows(terms), text, bm25_max, attributes, has, tokens)
+        indptr, indices, data = [0], [], []
+        has = np.zeros((len(tokens), len(LOOKUPS)), dtype=bool)
+        for i, (need_tokens, a, b) in enumerate(zip(tokens, terms.indptr[:-1], terms.indptr[1:])):
+            need_terms = terms.indices[a:b].tolist()
+            for k, attr in enumerate(LOOKUPS):
+                vocab, offset = self.vocab[attr], self.offsets[attr]
+                found = sorted({vocab[t] for t in _lookup(need_tokens, attr, need_terms) if t in vocab})
+                indices += [offset + column for column in found]
+                data += [_share(len(found), attr)] * len(found)
+                has[i, k] = bool(found)
+            indptr.append(len(indices))
+        lookups = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)),
+                                shape=(len(tokens), self.lookup_width))
+        return HistoryQueries(SparseRows(terms), text, bm25_max, lookups, dict(zip(LOOKUPS, has.T)), tokens)
 
     def _idf_max(self) -> np.ndarray:
         """The most each term can add to a BM25 score (cached: the vector spans the hashed space)."""
@@ -421,7 +430,8 @@ class FunderHistory:
         }
         columns = slice(None) if funders is None else funders
         for attr in LOOKUPS:
-            out[f"h_{attr}"] = Evidence(looked_up(queries.attributes[attr], self.scores[attr], columns), queries.has[attr][:, None])
+            values = looked_up(queries.lookups, self.offsets[attr], self.scores[attr], columns)
+            out[f"h_{attr}"] = Evidence(values, queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
         return out
