@@ -137,6 +137,19 @@ def test_one_need_is_encoded_as_a_need_index(world):
                 assert np.array_equal(*np.broadcast_arrays(evidence.available, got[name].available)), name
 
 
+def test_history_of_one_need_equals_its_row_among_many(world):
+    """The scan's one-row queries and the matrix path's many rows go through the same kernels."""
+    ranker, history, _, needs = world
+    many = NeedIndex(needs, history, ranker.encoder_)
+    for funders in (None, np.array([1, 5, 6, 20])):
+        together = history.evidence(many.queries, funders)
+        for i, need in enumerate(needs):
+            alone = history.evidence(OneNeed(need, ranker.encoder_, history).query, funders)
+            for name, evidence in together.items():
+                rows = np.broadcast_to(evidence.values, (len(needs), np.shape(evidence.values)[-1]))
+                assert np.array_equal(*np.broadcast_arrays(rows[i], alone[name].values[0])), name
+
+
 def test_exact_sums_match_the_postings_product(world, monkeypatch):
     ranker, _, offers, needs = world
     rows = SparseRows(ranker.encoder_.transform([doc_text(o) for o in offers]))
