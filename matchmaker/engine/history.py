@@ -441,10 +441,8 @@ class FunderHistory:
         rows, starts = self._records_of(funders)
         records = self.records_text if rows is None else self.records_text.take(rows)
         step = max(1, _CHUNK // max(records.n, 1))
-        parts = [
-            np.maximum.reduceat(cross(SparseRows(text.rows[i : i + step]), records), starts, axis=1)
-            for i in range(0, text.n, step)
-        ]
+        chunks = [text] if text.n <= step else [SparseRows(text.rows[i : i + step]) for i in range(0, text.n, step)]
+        parts = [np.maximum.reduceat(cross(chunk, records), starts, axis=1) for chunk in chunks if chunk.n]
         return np.vstack(parts) if parts else np.zeros((0, len(starts)), dtype=np.float32)
 
     def _span(self, funder: int) -> slice:
