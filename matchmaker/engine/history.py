@@ -380,7 +380,7 @@ class FunderHistory:
         """``queries([need], ...)`` from what the scan has at hand: ``terms`` and ``text``, its
         hashed terms and its weighted text row (``TextEncoder.encode_one``), and ``tokens``, its
         ``need_attributes``."""
-        indptr, shape = np.array([0, len(terms)]), (1, len(self.idf))
+        indptr, shape = np.array([0, len(terms)], dtype=np.int32), (1, len(self.idf))  # (int32: cheaper to check)
         binary = sp.csr_matrix((np.ones(len(terms), dtype=np.float32), terms, indptr), shape=shape)
         weighted = SparseRows(sp.csr_matrix((text.data, text.indices, indptr), shape=shape))
         return self._encode(binary, weighted, [need_attributes(need) if tokens is None else tokens])
@@ -399,7 +399,7 @@ class FunderHistory:
                 data += [_share(len(found), attr)] * len(found)
                 has[i, k] = bool(found)
             indptr.append(len(indices))
-        lookups = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)),
+        lookups = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
                                 shape=(len(tokens), self.lookup_width))
         return HistoryQueries(SparseRows(terms), text, bm25_max, lookups, dict(zip(LOOKUPS, has.T)), tokens)
 
