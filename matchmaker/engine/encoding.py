@@ -89,18 +89,24 @@ class SparseRows:
 def cross(left: SparseRows, right: SparseRows) -> np.ndarray:
     """Dense ``left @ right.T``, walking the bigger side's postings only for the smaller side's terms."""
     if left.n == 1:
-        return _one_against(left.rows, right)[None, :]
+        return one_dot(Row(left.rows.indices, left.rows.data), right)[None, :]
     if right.n == 1:
-        return _one_against(right.rows, left)[:, None]
+        return one_dot(Row(right.rows.indices, right.rows.data), left)[:, None]
     if left.n <= right.n:
         return (left.rows @ right.postings).toarray()
     return (right.rows @ left.postings).toarray().T
 
 
-def _one_against(query: sp.csr_matrix, index: SparseRows) -> np.ndarray:
-    """A single row against many: through the postings of a big index, row by row for a few."""
+def one_dot(query: Row, index: SparseRows) -> np.ndarray:
+    """The text kernel: one query row (sorted terms) against every row of ``index``.
+
+    Every way of taking it adds the query's terms one after the other into each row's
+    float32 sum, so the matrix path (``cross``), the one-need scan and the history give
+    the same numbers bit for bit: through the postings of a big index, row by row for a
+    few (or transient) rows.
+    """
     if through_postings(index):
-        return _postings_dot(query, index.postings)
+        return postings_dot(query, index)
     return rows_dot(query, index.rows)
 
 
@@ -109,20 +115,31 @@ def through_postings(rows: SparseRows) -> bool:
     return "postings" in vars(rows) or (rows.n > _FEW and not rows.transient)
 
 
-def rows_dot(query: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
+def rows_dot(query: sp.csr_matrix | Row, rows: sp.csr_matrix) -> np.ndarray:
     """Dot product of one row (sorted indices) with each row of ``rows``, on the raw CSR arrays."""
     return arrays_dot(query.indices, query.data, rows.indptr, rows.indices, rows.data)
 
 
 def arrays_dot(terms: np.ndarray, weights: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """``rows_dot`` on the arrays of a query (sorted terms) and of some CSR rows."""
+    """``rows_dot`` on the arrays of a query (sorted terms) and of some CSR rows (sorted indices).
+
+    Each row's products are added in float32 in the order of its terms, which is the order
+    the postings of the query's terms are walked in: the postings product, bit for bit.
+    """
     n = len(indptr) - 1
     if not len(terms) or not len(indices):
         return np.zeros(n, dtype=np.float32)
     position, found = _find(terms, indices)
-    products = np.where(found, weights[position] * data, 0)
-    owner = np.repeat(np.arange(n), np.diff(indptr))
-    return np.bincount(owner, weights=products, minlength=n).astype(np.float32)
+    hits = np.flatnonzero(found)
+    if not len(hits):
+        return np.zeros(n, dtype=np.float32)
+    products = weights[position[hits]].astype(np.float32, copy=False) * data[hits].astype(np.float32, copy=False)
+    owner = np.searchsorted(indptr, hits, side="right") - 1
+    first = np.searchsorted(owner, np.arange(n))  # first hit of each row
+    rank = np.arange(len(hits)) - first[owner]
+    block = np.zeros((int(rank.max()) + 1, n), dtype=np.float32)
+    block[rank, owner] = products
+    return np.cumsum(block, axis=0)[-1]  # a running sum down the terms: sequential, as the postings product
 
 
 _SLOTS = 2**14
@@ -146,16 +163,6 @@ def _find(terms: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarra
                 return where[slot], held[slot] == indices
     position = np.minimum(np.searchsorted(terms, indices), len(terms) - 1)
     return position, terms[position] == indices
-
-
-def gather_rows(rows: sp.csr_matrix, picks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(indptr, indices, data) of some rows of a CSR matrix, each row's entries in stored order."""
-    starts, ends = rows.indptr[picks], rows.indptr[picks + 1]
-    lengths = ends - starts
-    indptr = np.zeros(len(picks) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    entries = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
-    return indptr, rows.indices[entries], rows.data[entries]
 
 
 class Row(NamedTuple):

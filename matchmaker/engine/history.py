@@ -25,6 +25,7 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -41,11 +42,8 @@ from matchmaker.engine.encoding import (
     SparseRows,
     arrays_dot,
     cross,
-    gather_rows,
     need_areas,
-    postings_dot,
     theme_tokens,
-    through_postings,
 )
 from matchmaker.engine.reference import sector_key, sector_label
 from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
@@ -177,26 +175,38 @@ def _content(word: str) -> bool:
     return len(word) > 2 and word not in STOPWORDS and not word.isdigit()
 
 
+class RecordTokens(NamedTuple):
+    """One attribute's tokens over all records, as flat (record, token) pairs: the token's id
+    in ``ids`` (in order of first sight), each record's tokens once, records in order."""
+
+    ids: dict[str, int]
+    records: array[int]
+    tokens: array[int]
+
+
+def _record_tokens(records: Sequence[FundingRecord]) -> dict[str, RecordTokens]:
+    """Every record's ``need_attributes``, gathered per attribute as they are read, so that a
+    big history never holds a dictionary of lists per record."""
+    out = {attr: RecordTokens({}, array("q"), array("q")) for attr in ATTRIBUTES}
+    for i, record in enumerate(records):
+        tokens = need_attributes(record_to_need(record))
+        for attr, found in out.items():
+            for token in set(tokens[attr]):
+                found.records.append(i)
+                found.tokens.append(found.ids.setdefault(token, len(found.ids)))
+    return out
+
+
 class HistoryQueries(NamedTuple):
-    """Needs encoded against one history's vocabularies."""
+    """Needs encoded against one history's vocabularies (many for the matrix path, one for the scan)."""
 
     terms: SparseRows
     text: SparseRows
     bm25_max: np.ndarray
-    attributes: dict[str, sp.csr_matrix]
+    #: Each need's looked-up tokens of every lookup, side by side (``FunderHistory.offsets``).
+    lookups: sp.csr_matrix
     has: dict[str, np.ndarray]
     tokens: list[dict[str, list[str]]]
-
-
-class OneQuery(NamedTuple):
-    """One need encoded against a history's vocabularies, as arrays (see ``query_one``)."""
-
-    terms: Row
-    text: Row
-    bm25_max: np.ndarray
-    attributes: dict[str, tuple[list[int], np.float32]]
-    has: dict[str, np.ndarray]
-    tokens: dict[str, list[str]]
 
 
 def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[Any]:
@@ -205,9 +215,23 @@ def _lookup(tokens: dict[str, list[str]], attr: str, terms: list[int]) -> list[A
     return terms if attr == "name" else tokens[attr]
 
 
-def _share(count: np.ndarray, attr: str) -> np.ndarray:
+def _share(count: int, attr: str) -> float:
     """Each looked-up token's part: the mean over several countries or sectors, the sum of name words."""
-    return np.ones_like(count, dtype=np.float64) if attr == "name" else 1 / np.maximum(count, 1)
+    return 1.0 if attr == "name" else 1 / max(count, 1)
+
+
+def looked_up(rows: sp.csr_matrix, offset: int, table: np.ndarray, columns: slice | np.ndarray) -> np.ndarray:
+    """``rows[:, offset:offset + len(table)] @ table[:, columns]``: each need's looked-up
+    tokens' rows of a (tokens, funders) table, scaled by their part and added in order, in
+    float32. One need (the scan) adds its few rows of the table itself rather than slice
+    its row and copy the table's columns: the same sums."""
+    if rows.shape[0] != 1:
+        return np.asarray(rows[:, offset : offset + len(table)] @ table[:, columns])
+    start, stop = np.searchsorted(rows.indices, (offset, offset + len(table)))
+    values = np.zeros(table.shape[1] if isinstance(columns, slice) else len(columns), dtype=np.float32)
+    for row, weight in zip((rows.indices[start:stop] - offset).tolist(), rows.data[start:stop]):
+        values += weight * table[row, columns]
+    return values[None, :]
 
 
 def _bm25_share(scores: Any, bm25_max: np.ndarray) -> Any:
@@ -238,48 +262,57 @@ class FunderHistory:
         # Undated records count fully, as when no record is dated.
         self.weight = np.where(known, 0.5 ** (((self.last_year or 0) - self.years) / HALF_LIFE_YEARS), 1.0)
         self.weighted_n = np.bincount(owner, weights=self.weight, minlength=len(self.funder_ids))
-        self._aggregate(owner, [need_attributes(record_to_need(r)) for r in records])
+        self._aggregate(owner, _record_tokens(records))
         counts = self._text(owner, encoder, [f"{r.title}\n{r.description}".strip() for r in records])
         self._names(encoder, counts)
         self._activity(owner)
+        # Every lookup's tokens side by side, so that a need's looked-up tokens are one sparse row.
+        sizes = np.array([len(self.vocab[attr]) for attr in LOOKUPS])
+        self.offsets = dict(zip(LOOKUPS, np.concatenate([[0], np.cumsum(sizes)]).tolist()))
+        self.lookup_width = int(sizes.sum())
 
     @property
     def size(self) -> int:
         return len(self.funder_ids)
 
-    def _aggregate(self, owner: np.ndarray, attributes: list[dict[str, list[str]]]) -> None:
+    def _aggregate(self, owner: np.ndarray, tokens: dict[str, RecordTokens]) -> None:
         self.vocab: dict[str, dict[Any, int]] = {}  # (a name's words are hashed terms)
         self.counts, self.scores, self.first_year = {}, {}, {}
         self.held: dict[str, sp.csr_matrix] = {}  # records × tokens, for ``matching``
         for attr in ATTRIBUTES:
-            vocab = {t: i for i, t in enumerate(sorted({t for a in attributes for t in a[attr]}))}
-            rows, cols, weights = [], [], []
-            for i, tokens in enumerate(attributes):
-                for token in set(tokens[attr]):
-                    spread = ((int(token) + d, w) for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5))) if attr in _BANDS else ((token, 1.0),)
-                    for key, weight in spread:  # a record also counts half in the next bands
-                        if str(key) in vocab:
-                            rows.append(i)
-                            cols.append(vocab[str(key)])
-                            weights.append(weight)
-            rows_a = np.asarray(rows, dtype=np.int64)
-            cells = (owner[rows_a], np.asarray(cols, dtype=np.int64))
+            found = tokens[attr]
+            ordered = sorted(found.ids)
+            vocab = {t: i for i, t in enumerate(ordered)}
+            column = np.empty(len(ordered), dtype=np.int64)  # of each token, by first sight
+            column[[found.ids[t] for t in ordered]] = np.arange(len(ordered))
+            record = np.frombuffer(found.records, dtype=np.int64)
+            token = column[np.frombuffer(found.tokens, dtype=np.int64)]
+            if attr in _BANDS:  # a record also counts half in the next bands, when they are known
+                band = np.array([int(t) for t in ordered], dtype=np.int64)
+                shifted = [np.array([vocab.get(str(b + d), -1) for b in band.tolist()], dtype=np.int64)
+                           for d in (0, -1, 1)]
+                cols = np.stack([s[token] for s in shifted], axis=1).ravel()  # each pair's three bands in turn
+                spread = np.tile(np.array([1.0, 0.5, 0.5], dtype=np.float32), len(token))
+                keep = cols >= 0
+                rows_a, cols, weights = np.repeat(record, 3)[keep], cols[keep], spread[keep]
+            else:
+                rows_a, cols, weights = record, token, np.ones(len(token), dtype=np.float32)
+            cells = (owner[rows_a], cols)
             shape = (self.size, len(vocab))
-            counts = sp.coo_matrix((np.asarray(weights, dtype=np.float32), cells), shape).toarray()  # (sums repeats)
+            counts = sp.coo_matrix((weights, cells), shape).toarray()  # (sums repeats)
             overall = counts.sum(axis=0) / max(counts.sum(), 1.0)
-            recent = sp.coo_matrix((np.asarray(weights) * self.weight[rows_a], cells), shape).toarray()
+            recent = sp.coo_matrix((weights.astype(np.float64) * self.weight[rows_a], cells), shape).toarray()
             shares = (recent + SMOOTHING * overall) / (self.weighted_n[:, None] + SMOOTHING)
             self.vocab[attr], self.counts[attr] = vocab, counts
             self.scores[attr] = np.ascontiguousarray(log_share(shares).T)  # tokens × funders: a need reads rows
             first = np.full(counts.shape, 9999, dtype=np.int32)
             known = self.years[rows_a] > 0
-            np.minimum.at(first, (owner[rows_a][known], np.asarray(cols, dtype=np.int64)[known]), self.years[rows_a][known])
+            np.minimum.at(first, (owner[rows_a][known], cols[known]), self.years[rows_a][known])
             self.first_year[attr] = first
             if attr in _HELD:
-                own = np.asarray(weights, dtype=np.float32) == 1  # (bands spread to neighbours; these do not)
+                own = weights == 1  # (bands spread to neighbours; these do not)
                 self.held[attr] = sp.csr_matrix(
-                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], np.asarray(cols, dtype=np.int64)[own])),
-                    shape=(len(owner), len(vocab)))
+                    (np.ones(int(own.sum()), dtype=bool), (rows_a[own], cols[own])), shape=(len(owner), len(vocab)))
 
     def _names(self, encoder: TextEncoder, counts: sp.csr_matrix) -> None:
         """Each funder's name as words a need may cite ("Sweden contribution to OCHA"), by
@@ -341,64 +374,40 @@ class FunderHistory:
         """Encode needs against this history's vocabularies (once per need)."""
         terms = encoded.counts.rows.copy()
         terms.data[:] = 1
+        return self._encode(terms, encoded.text, [need_attributes(need) for need in needs])
+
+    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row, tokens: dict[str, list[str]] | None = None) -> HistoryQueries:
+        """``queries([need], ...)`` from what the scan has at hand: ``terms`` and ``text``, its
+        hashed terms and its weighted text row (``TextEncoder.encode_one``), and ``tokens``, its
+        ``need_attributes``."""
+        indptr, shape = np.array([0, len(terms)], dtype=np.int32), (1, len(self.idf))  # (int32: cheaper to check)
+        binary = sp.csr_matrix((np.ones(len(terms), dtype=np.float32), terms, indptr), shape=shape)
+        weighted = SparseRows(sp.csr_matrix((text.data, text.indices, indptr), shape=shape))
+        return self._encode(binary, weighted, [need_attributes(need) if tokens is None else tokens])
+
+    def _encode(self, terms: sp.csr_matrix, text: SparseRows, tokens: list[dict[str, list[str]]]) -> HistoryQueries:
+        """Needs' binary ``terms``, weighted ``text`` and ``need_attributes`` as history queries."""
         bm25_max = np.asarray(terms @ self._idf_max()).ravel()
-        tokens = [need_attributes(need) for need in needs]
-        attributes, has = {}, {}
-        for attr in LOOKUPS:
-            vocab = self.vocab[attr]
-            rows = [sorted({vocab[t] for t in _lookup(need_tokens, attr, terms.indices[a:b].tolist()) if t in vocab})
-                    for need_tokens, a, b in zip(tokens, terms.indptr[:-1], terms.indptr[1:])]
-            count = np.array([len(r) for r in rows], dtype=np.int64)  # (int even for no needs)
-            indptr = np.concatenate([[0], np.cumsum(count)])
-            indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
-            data = np.repeat(_share(count, attr), count).astype(np.float32)
-            attributes[attr] = sp.csr_matrix((data, indices, indptr), shape=(len(needs), len(vocab)))
-            has[attr] = count > 0
-        return HistoryQueries(SparseRows(terms), encoded.text, bm25_max, attributes, has, tokens)
+        indptr, indices, data = [0], [], []
+        has = np.zeros((len(tokens), len(LOOKUPS)), dtype=bool)
+        for i, (need_tokens, a, b) in enumerate(zip(tokens, terms.indptr[:-1], terms.indptr[1:])):
+            need_terms = terms.indices[a:b].tolist()
+            for k, attr in enumerate(LOOKUPS):
+                vocab, offset = self.vocab[attr], self.offsets[attr]
+                found = sorted({vocab[t] for t in _lookup(need_tokens, attr, need_terms) if t in vocab})
+                indices += [offset + column for column in found]
+                data += [_share(len(found), attr)] * len(found)
+                has[i, k] = bool(found)
+            indptr.append(len(indices))
+        lookups = sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
+                                shape=(len(tokens), self.lookup_width))
+        return HistoryQueries(SparseRows(terms), text, bm25_max, lookups, dict(zip(LOOKUPS, has.T)), tokens)
 
     def _idf_max(self) -> np.ndarray:
         """The most each term can add to a BM25 score (cached: the vector spans the hashed space)."""
         if "_idf_max_" not in vars(self):
             self._idf_max_ = self.idf * (BM25_K1 + 1)
         return self._idf_max_
-
-    def query_one(self, need: NeedDoc, terms: np.ndarray, text: Row, tokens: dict[str, list[str]] | None = None) -> OneQuery:
-        """``queries([need], ...)`` for one need as arrays: ``terms`` and ``text`` are its
-        hashed terms and its weighted text row (``TextEncoder.encode_one``), ``tokens`` its
-        ``need_attributes`` when at hand."""
-        tokens = need_attributes(need) if tokens is None else tokens
-        maxima = self._idf_max()[terms]
-        # ``terms @ idf_max`` sums term by term in float32, as a running sum does.
-        bm25_max = np.cumsum(maxima)[-1:] if len(terms) else np.zeros(1, dtype=np.float32)
-        attributes, has = {}, {}
-        for attr in LOOKUPS:
-            vocab = self.vocab[attr]
-            rows = sorted({vocab[t] for t in _lookup(tokens, attr, terms.tolist()) if t in vocab})
-            attributes[attr] = (rows, np.float32(_share(np.array(len(rows)), attr)))
-            has[attr] = np.array([len(rows) > 0])
-        return OneQuery(Row(terms, np.ones(len(terms), dtype=np.float32)), text, bm25_max, attributes, has, tokens)
-
-    def evidence_one(self, query: OneQuery, funders: np.ndarray | None = None) -> dict[str, Evidence]:
-        """``evidence`` for one need (shapes (1, funders)), the same numbers without sparse matrices."""
-        out = self._text_one(query, funders)
-        n = self.size if funders is None else len(funders)
-        columns = slice(None) if funders is None else funders
-        for attr in LOOKUPS:
-            rows, weight = query.attributes[attr]
-            values = np.zeros(n, dtype=np.float32)
-            for row in rows:  # a CSR row times a dense matrix: one scaled row added at a time
-                values += weight * self.scores[attr][row, columns]
-            out[f"h_{attr}"] = Evidence(values[None, :], query.has[attr][:, None])
-        out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
-        out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
-        return out
-
-    def _text_one(self, query: OneQuery, funders: np.ndarray | None) -> dict[str, Evidence]:
-        bm25 = _bm25_share(self._one(query.terms, self.profiles, funders)[None, :], query.bm25_max)
-        has_text = (query.bm25_max > 0)[:, None]
-        rows, starts = self._records_of(funders)
-        closest = np.maximum.reduceat(self._one(query.text, self.records_text, rows)[None, :], starts, axis=1)
-        return {"h_text": Evidence(bm25, has_text), "h_similar": Evidence(closest, has_text)}
 
     def _records_of(self, funders: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray]:
         """(rows of the funders' past records, in funder order — ``None``: all of them — and
@@ -409,15 +418,6 @@ class FunderHistory:
         lengths = ends[funders] - self.starts[funders]
         rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         return rows, np.cumsum(np.concatenate([[0], lengths[:-1]]))
-
-    @staticmethod
-    def _one(query: Row, rows: SparseRows, picks: np.ndarray | None) -> np.ndarray:
-        """``cross`` of one query row with ``rows`` (or the rows ``picks`` of it, taken as a subset)."""
-        if picks is not None:  # a taken subset is transient: scanned row by row
-            return arrays_dot(query.indices, query.data, *gather_rows(rows.rows, picks))
-        if through_postings(rows):
-            return postings_dot(query, rows)
-        return arrays_dot(query.indices, query.data, rows.rows.indptr, rows.rows.indices, rows.rows.data)
 
     def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
         """History features for every (need, funder) pair; ``funders`` restricts the columns."""
@@ -430,8 +430,8 @@ class FunderHistory:
         }
         columns = slice(None) if funders is None else funders
         for attr in LOOKUPS:
-            values = queries.attributes[attr] @ self.scores[attr][:, columns]
-            out[f"h_{attr}"] = Evidence(np.asarray(values), queries.has[attr][:, None])
+            values = looked_up(queries.lookups, self.offsets[attr], self.scores[attr], columns)
+            out[f"h_{attr}"] = Evidence(values, queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
         return out
@@ -441,10 +441,8 @@ class FunderHistory:
         rows, starts = self._records_of(funders)
         records = self.records_text if rows is None else self.records_text.take(rows)
         step = max(1, _CHUNK // max(records.n, 1))
-        parts = [
-            np.maximum.reduceat(cross(SparseRows(text.rows[i : i + step]), records), starts, axis=1)
-            for i in range(0, text.n, step)
-        ]
+        chunks = [text] if text.n <= step else [SparseRows(text.rows[i : i + step]) for i in range(0, text.n, step)]
+        parts = [np.maximum.reduceat(cross(chunk, records), starts, axis=1) for chunk in chunks if chunk.n]
         return np.vstack(parts) if parts else np.zeros((0, len(starts)), dtype=np.float32)
 
     def _span(self, funder: int) -> slice:

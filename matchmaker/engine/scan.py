@@ -9,8 +9,8 @@ index's precomputed per-offer ``columns``:
 1. eligibility: boolean masks on the columns (open, deadline, budget and resource types are
    cached per day and resource mask until the index changes; minimum ticket, funder kind,
    allowed ids), plus geography from the postings of the need's few area tokens;
-2. evidence for the survivors: text through the postings of the need's terms
-   (``encoding.postings_dot``) and an exact running sum over the tail; GCM objectives,
+2. evidence for the survivors: text by the same kernel as ``cross`` (``encoding.one_dot``,
+   through the postings of the need's terms, and row by row over the tail); GCM objectives,
    capacity areas, sectors and resources through small per-need lookup tables (the same
    arithmetic, done once per possible value); history once per funder, gathered through
    the offers' funders;
@@ -39,13 +39,13 @@ from matchmaker.engine.encoding import (
     SparseRows,
     _amount,
     _days,
-    _find,
     _resource_mask,
     arrays_dot,
     doc_text,
     hashed_tokens,
     need_areas,
-    postings_dot,
+    one_dot,
+    rows_dot,
     theme_masks,
     theme_tokens,
 )
@@ -56,29 +56,6 @@ from matchmaker.engine.history import (
 )
 from matchmaker.engine.index import OfferIndex
 from matchmaker.engine.text import TextEncoder
-
-
-def sequential_dot(query: Row, rows: sp.csr_matrix) -> np.ndarray:
-    """``query @ rows.T`` summed in float32 term by term, as a product through postings is.
-
-    Rows and query hold sorted indices; each row's products are added in the order of its
-    terms, which is the order the postings of the query's terms are walked in.
-    """
-    n = rows.shape[0]
-    terms, weights = query.indices, query.data
-    if not len(terms) or not rows.nnz:
-        return np.zeros(n, dtype=np.float32)
-    position, found = _find(terms, rows.indices)
-    hits = np.flatnonzero(found)
-    if not len(hits):
-        return np.zeros(n, dtype=np.float32)
-    products = weights[position[hits]] * rows.data[hits]
-    owner = np.searchsorted(rows.indptr, hits, side="right") - 1
-    first = np.searchsorted(owner, np.arange(n))  # first hit of each row
-    rank = np.arange(len(hits)) - first[owner]
-    block = np.zeros((int(rank.max()) + 1, n), dtype=np.float32)
-    block[rank, owner] = products
-    return np.cumsum(block, axis=0)[-1]  # a running sum down the terms: sequential, as the postings product
 
 
 def _holders(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -> np.ndarray:
@@ -119,10 +96,11 @@ def _holding(tokens: np.ndarray, main: SparseRows, tail: sp.csr_matrix | None) -
 
 
 def text_of(query: Row, main: SparseRows, tail: sp.csr_matrix | None, rows: np.ndarray) -> np.ndarray:
-    """Text cosine of the need with the physical ``rows`` (sorted), as the postings product gives it."""
+    """Text cosine of the need with the physical ``rows`` (sorted): the text kernel over the
+    main segment, and over the tail's rows (never worth postings: it changes with every upsert)."""
     split = int(np.searchsorted(rows, main.n))
-    head = postings_dot(query, main)[rows[:split]]
-    return head if split == len(rows) else np.concatenate([head, sequential_dot(query, tail)[rows[split:] - main.n]])
+    head = one_dot(query, main)[rows[:split]]
+    return head if split == len(rows) else np.concatenate([head, rows_dot(query, tail)[rows[split:] - main.n]])
 
 
 class OneNeed:
@@ -222,7 +200,7 @@ class Scan:
         if index.history is None or self.queries is None or (funders is not None and not len(funders)):
             return None
         funder = index.columns.funder[self.rows]
-        per_funder = index.history.evidence_one(self.queries, funders)
+        per_funder = index.history.evidence(self.queries, funders)
         if funders is None and _smallest(index, "funder") >= 0:  # every offer's funder has a history
             return per_funder, funder, np.ones(len(funder), dtype=bool)
         known = funder >= 0

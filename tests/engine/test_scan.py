@@ -28,7 +28,7 @@ from matchmaker.engine.explain import RankedOffer, build, top_k
 from matchmaker.engine.history import FunderHistory
 from matchmaker.engine.index import NeedIndex, OfferIndex
 from matchmaker.engine.model import MatchRanker
-from matchmaker.engine.scan import OneNeed, sequential_dot
+from matchmaker.engine.scan import OneNeed
 from matchmaker.engine.text import analyze, analyze_with_surfaces, concept_surfaces
 from matchmaker.evaluation.bench import (
     synthetic_needs,
@@ -131,10 +131,23 @@ def test_one_need_is_encoded_as_a_need_index(world):
         assert np.array_equal(one.text.indices, text.indices) and np.array_equal(one.text.data, text.data)
         assert np.array_equal(one.query.bm25_max, full.queries.bm25_max)
         for funders in (None, np.array([0, 4, 7])):
-            expected, got = history.evidence(full.queries, funders), history.evidence_one(one.query, funders)
+            expected, got = history.evidence(full.queries, funders), history.evidence(one.query, funders)
             for name, evidence in expected.items():
                 assert np.array_equal(*np.broadcast_arrays(evidence.values, got[name].values)), name
                 assert np.array_equal(*np.broadcast_arrays(evidence.available, got[name].available)), name
+
+
+def test_history_of_one_need_equals_its_row_among_many(world):
+    """The scan's one-row queries and the matrix path's many rows go through the same kernels."""
+    ranker, history, _, needs = world
+    many = NeedIndex(needs, history, ranker.encoder_)
+    for funders in (None, np.array([1, 5, 6, 20])):
+        together = history.evidence(many.queries, funders)
+        for i, need in enumerate(needs):
+            alone = history.evidence(OneNeed(need, ranker.encoder_, history).query, funders)
+            for name, evidence in together.items():
+                rows = np.broadcast_to(evidence.values, (len(needs), np.shape(evidence.values)[-1]))
+                assert np.array_equal(*np.broadcast_arrays(rows[i], alone[name].values[0])), name
 
 
 def test_exact_sums_match_the_postings_product(world, monkeypatch):
@@ -147,7 +160,7 @@ def test_exact_sums_match_the_postings_product(world, monkeypatch):
         assert np.array_equal(postings_dot(Row(query.indices, query.data), rows), expected)
         for picks in (np.arange(50), np.array([3]), np.array([10, 2, 7])):
             tail = rows.rows[picks]
-            assert np.array_equal(sequential_dot(Row(query.indices, query.data), tail), expected[picks])
+            assert np.array_equal(rows_dot(Row(query.indices, query.data), tail), expected[picks])
         assert rows_dot(query, rows.rows[:5]).dtype == np.float32
 
 
