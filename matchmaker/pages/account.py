@@ -10,13 +10,13 @@ import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from matchmaker.accounts.signin import SignIn, client_address
 from matchmaker.errors import NotAuthenticated, TooManyAttempts
 from matchmaker.pages import i18n
+from matchmaker.pages.forms import Form
 from matchmaker.pages.rendering import page
 from matchmaker.pages.sessions import (
     COOKIE,
@@ -33,7 +33,6 @@ from matchmaker.pages.sessions import (
 # visitor into an account of its choosing.
 FORM_COOKIE = "mm_form"
 HOME = {"state": "/needs", "donor": "/offers", "coordinator": "/review", "admin": "/review"}
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def safe_next(target: str | None) -> str:

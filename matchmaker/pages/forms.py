@@ -10,6 +10,8 @@ from typing import Annotated, Any, TypeVar
 
 import asyncpg
 import msgspec
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from matchmaker.errors import Conflict, FieldError, Forbidden, InvalidInput, MatchmakerError
@@ -22,6 +24,8 @@ from matchmaker.schemas import CountryCode, decode_money
 from matchmaker.vocabulary import Region, ResourceType
 
 S = TypeVar("S", bound=msgspec.Struct)
+#: A posted form: its fields, a repeated one as a list.
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Saved = Callable[[Any], Awaitable[str]]
 # Lists typed into one text box, not picked from check boxes, and what separates their items:
 # DAC codes by spaces, commas or semicolons; links (which may hold commas) by spaces or lines.

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage, Template
 
 from matchmaker.db.pool import Database
@@ -23,19 +22,16 @@ from matchmaker.matches.service import get_match, list_matches, propose_match, t
 from matchmaker.needs.service import get_needs
 from matchmaker.offers.service import get_offers
 from matchmaker.pages.account import safe_next
-from matchmaker.pages.forms import body_from_form, decode, refusal, submit
+from matchmaker.pages.forms import Form, body_from_form, decode, refusal, submit
 from matchmaker.pages.i18n import N_
 from matchmaker.pages.rendering import page
 from matchmaker.pages.results import match_results
-from matchmaker.pages.sessions import Viewer, check_csrf, provide_viewer, require_role
+from matchmaker.pages.sessions import Db, Viewer, check_csrf, provide_viewer, require_staff
 from matchmaker.ranking.service import RankingService
 from matchmaker.web.params import Id
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Db = NamedDependency[asyncpg.Connection]
 QUEUE_SIZE = 50
 KEEPALIVE_SECONDS = 15.0
-STAFF = ("coordinator", "admin")
 QUEUE_ACTIONS = frozenset({"proposed", "withdrawn"})
 # What each step on a page sends: a reason, and for an approval the amount to commit.
 DECISIONS: dict[str, type[Approval | Decision | Withdrawal]] = {
@@ -47,8 +43,9 @@ async def review_items(db: asyncpg.Connection, ranking: RankingService, lang: st
     """Each proposal with both sides as they stand now (remaining budgets) and why they fit."""
     needs = await get_needs(db, [m.need_id for m in matches])
     offers = await get_offers(db, [m.offer_id for m in matches])
+    why = await ranking.each_pair(db, [(m.need_id, m.offer_id) for m in matches], lang)
     return [{"match": m, "need": needs[m.need_id], "offer": offers[m.offer_id],
-             "why": await ranking.pair(db, m.need_id, m.offer_id, lang)} for m in matches]
+             "why": why.get((m.need_id, m.offer_id))} for m in matches]
 
 
 class MatchPages(Controller):
@@ -78,7 +75,7 @@ class MatchPages(Controller):
     async def review(self, request: Request, viewer: NamedDependency[Viewer], lang: NamedDependency[str], db: Db,
                      ranking: NamedDependency[RankingService]) -> Template:
         """The queue of proposals; an htmx request gets the queue alone (to refresh it live)."""
-        require_role(viewer, *STAFF)
+        require_staff(viewer)
         proposed = (await list_matches(db, viewer.user, status="proposed", limit=QUEUE_SIZE, cursor=None)).items
         items = await review_items(db, ranking, lang, proposed)
         name = "review/queue.html" if request.headers.get("HX-Request") else "review/page.html"
@@ -92,7 +89,7 @@ class MatchPages(Controller):
         withdraw one's own proposal; a refusal (409 when it would overcommit) is shown on the card."""
         check_csrf(request, viewer, data.get("csrf_token"))
         if action != "withdraw":
-            require_role(viewer, *STAFF)
+            require_staff(viewer)
         kind = DECISIONS[action]
         error, status = None, 200
         try:
@@ -117,7 +114,7 @@ class MatchPages(Controller):
         """A nudge each time a proposal arrives or is withdrawn: the page then fetches its queue afresh."""
         async with database.connection() as conn:  # held only to check the session
             viewer = await provide_viewer(request, conn)
-        require_role(viewer, *STAFF)
+        require_staff(viewer)
         events.check_room(viewer.user)
 
         async def nudges() -> AsyncGenerator[ServerSentEventMessage, None]:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import asyncpg
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from matchmaker.accounts.guards import ensure_member_or_staff, is_staff
@@ -18,16 +15,14 @@ from matchmaker.matches.service import list_matches
 from matchmaker.needs.schemas import Need, NeedCreate, NeedUpdate
 from matchmaker.needs.service import create_need, get_need, list_needs, update_need
 from matchmaker.offers.service import list_offers
-from matchmaker.pages.forms import NeedFilters, from_query, submit
+from matchmaker.pages.forms import Form, NeedFilters, from_query, submit
 from matchmaker.pages.rendering import page
-from matchmaker.pages.sessions import Viewer, check_csrf, require_role
+from matchmaker.pages.sessions import Db, Viewer, check_csrf, require_role
 from matchmaker.ranking.service import MAX_OFFSET, RankingService
 from matchmaker.rules import place_filters
 from matchmaker.schemas import decode_offset
 from matchmaker.web.params import Cursor, Id
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Db = NamedDependency[asyncpg.Connection]
 SUGGESTIONS = 10
 
 

@@ -4,27 +4,23 @@ by objective, region and funder, with the reports that are overdue."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from matchmaker.accounts.guards import is_staff
 from matchmaker.matches.schemas import Match
-from matchmaker.pages.forms import submit
+from matchmaker.pages.forms import Form, submit
 from matchmaker.pages.i18n import N_
 from matchmaker.pages.rendering import page
-from matchmaker.pages.sessions import Viewer, check_csrf
+from matchmaker.pages.sessions import Db, Viewer, check_csrf
 from matchmaker.results.schemas import IndicatorCreate, ReportCreate
 from matchmaker.results.service import define_indicator, file_report, get_indicator, list_indicators, portfolio
 from matchmaker.web.params import Id
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Db = NamedDependency[asyncpg.Connection]
 FUNDED = frozenset({"approved", "disbursed", "completed"})
 
 

@@ -19,6 +19,7 @@ from asyncpg import Connection, Record
 from litestar import Request
 from litestar.di import NamedDependency
 
+from matchmaker.accounts.guards import is_staff
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import load
 from matchmaker.errors import Forbidden, MatchmakerError
@@ -39,6 +40,8 @@ class SessionQueries(Protocol):
 
 
 sessions_sql: SessionQueries = load("sessions", SessionQueries)
+#: The request's connection, in its transaction (``matchmaker.app``'s ``db``).
+Db = NamedDependency[asyncpg.Connection]
 
 
 class SignInRequired(MatchmakerError):
@@ -75,7 +78,7 @@ async def close_session(conn: asyncpg.Connection, key: str) -> None:
     await sessions_sql.close_session(conn, key_hash=_hash(key))
 
 
-async def provide_viewer(request: Request[Any, Any, Any], db: NamedDependency[asyncpg.Connection]) -> Viewer:
+async def provide_viewer(request: Request[Any, Any, Any], db: Db) -> Viewer:
     """The signed-in reader of a page, or ``SignInRequired``."""
     key = request.cookies.get(COOKIE)
     row = await sessions_sql.read_session(db, key_hash=_hash(key)) if key else None
@@ -96,3 +99,9 @@ def check_csrf(request: Request[Any, Any, Any], viewer: Viewer, sent: str | None
 def require_role(viewer: Viewer, *roles: str) -> None:
     if viewer.role not in roles:
         raise Forbidden("this page is for another role")
+
+
+def require_staff(viewer: Viewer) -> None:
+    """Coordinators and administrators only."""
+    if not is_staff(viewer.user):
+        raise Forbidden("this page is for coordinators")

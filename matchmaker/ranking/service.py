@@ -474,18 +474,25 @@ class RankingService:
     async def pair_score(self, conn: asyncpg.Connection, need_id: int, offer_id: int) -> float | None:
         """The ranker's score for one pair (recorded with a proposal), read through the caller's
         connection so that it sees what the caller just wrote; ``None`` when ineligible."""
-        ranked = await self.pair(conn, need_id, offer_id)
+        ranked = (await self.each_pair(conn, [(need_id, offer_id)])).get((need_id, offer_id))
         return ranked.score if ranked else None
 
-    async def pair(self, conn: asyncpg.Connection, need_id: int, offer_id: int,
-                   language: str = DEFAULT_LANGUAGE) -> RankedOffer | None:
-        """One pair scored and explained in ``language`` (as a reviewer sees a proposal); ``None``
-        when the need is not open or the pair is not eligible."""
-        needs = await fetch_all(ranking_sql.ranking_needs(conn, ids=[need_id]))
-        offers = await fetch_all(ranking_sql.ranking_offers(conn, ids=[offer_id]))
-        if not needs or needs[0]["status"] != "open" or not offers:
-            return None
-        return await self._engine(self._pair, need_doc(needs[0]), offer_doc(offers[0]), language)
+    async def each_pair(self, conn: asyncpg.Connection, pairs: list[tuple[int, int]],
+                        language: str = DEFAULT_LANGUAGE) -> dict[tuple[int, int], RankedOffer]:
+        """Each (need id, offer id) pair scored and explained on its own, in ``language`` (as a
+        reviewer sees a proposal); pairs whose need is not open, or that are not eligible, are
+        left out. One read of each side and one trip to the engine for them all."""
+        need_ids, offer_ids = sorted({n for n, _ in pairs}), sorted({o for _, o in pairs})
+        needs = {r["id"]: need_doc(r) for r in await fetch_all(ranking_sql.ranking_needs(conn, ids=need_ids))
+                 if r["status"] == "open"}
+        offers = {r["id"]: offer_doc(r) for r in await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids))}
+        wanted = [(n, o) for n, o in pairs if n in needs and o in offers]
+
+        def explain() -> dict[tuple[int, int], RankedOffer]:
+            found = {(n, o): self._pair(needs[n], offers[o], language) for n, o in wanted}
+            return {pair: ranked for pair, ranked in found.items() if ranked is not None}
+
+        return await self._engine(explain)
 
     async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
         """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
