@@ -77,6 +77,7 @@ def day(value: date | datetime | None, language: str) -> str:
     return format_date(value, "medium", locale=language)
 
 
+@cache
 def language_name(language: str) -> str:
     """A language named in itself ("français"), for the language switch."""
     return (Locale.parse(language).get_display_name(language) or language).capitalize()

@@ -4,6 +4,7 @@ the forms pick from, named in the reader's language."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
@@ -56,18 +57,21 @@ def objective_title(number: int, language: str) -> str:
     return f"{number}. {gcm_objective_titles()[number][i18n.LANGUAGES.index(language)]}"
 
 
-def objective_choices(language: str) -> list[tuple[int, str]]:
-    return [(number, objective_title(number, language)) for number in gcm_objective_titles()]
+@cache  # drawn on every form: the same for every reader of a language
+def objective_choices(language: str) -> tuple[tuple[int, str], ...]:
+    return tuple((number, objective_title(number, language)) for number in gcm_objective_titles())
 
 
-def region_choices(language: str) -> list[tuple[str, str]]:
+@cache  # drawn on every form: the same for every reader of a language
+def region_choices(language: str) -> tuple[tuple[str, str], ...]:
     """The five UN M49 regions, named in ``language``."""
-    return [(region, region_name(region, language)) for region in get_args(Region)]
+    return tuple((region, region_name(region, language)) for region in get_args(Region))
 
 
-def country_choices(language: str) -> list[tuple[str, str]]:
+@cache  # drawn on every form: the same for every reader of a language
+def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """Countries by their name in ``language``, alphabetically for a reader of it."""
-    return sorted(((code, country_name(code, language)) for code in countries()), key=lambda c: c[1].casefold())
+    return tuple(sorted(((code, country_name(code, language)) for code in countries()), key=lambda c: c[1].casefold()))
 
 
 def names(codes: list[str], kind: str, language: str) -> str:
