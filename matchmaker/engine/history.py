@@ -6,16 +6,18 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
   divided by the most the need's terms could score, so it lies in [0, 1];
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
-- ``h_country`` … ``h_form``: the funder's (smoothed) share of records in the need's
+- ``h_country`` … ``h_currency``: the funder's (smoothed) share of records in the need's
   country, sub-region, region, DAC sectors and categories, language, amount band, title
-  length band, short note, round amount and title form, recent records weighing more
-  (``HALF_LIFE_YEARS``), on a log scale: adding these up is adding log-likelihoods, as
-  naive Bayes does. Title length, a short repeated description
+  length band, short note, round amount, title form, title opening and pegged currency,
+  recent records weighing more (``HALF_LIFE_YEARS``), on a log scale: adding these up is
+  adding log-likelihoods, as naive Bayes does. Title length, a short repeated description
   ("Multiyear", "Rapid response"), how round the amounts are (a funder paying in dollars
-  pays round sums, one converting from its own currency does not) and how titles are
-  written (a year, codes, acronyms, brackets) are a funder's reporting style: its records
-  share them whatever the topic, so they tell funders apart when the words of a new need
-  are new to all;
+  pays round sums, one converting from its own currency does not, and one paying round
+  sums in a currency pegged to the dollar shows it through the peg: 100,000 Qatari riyals
+  are 27,397 dollars), how titles are written (a year, codes, acronyms, brackets) and the
+  word they open with ("Providing", "Contribution", "HAC-") are a funder's reporting
+  style: its records share them whatever the topic, so they tell funders apart when the
+  words of a new need are new to all;
 - ``h_name``: how much of the funder's name the need's words carry, each word of the
   name weighted by its rarity among names and titles ("Sweden contribution to OCHA");
 - ``h_recency``: share of its records in the history's last years; ``h_volume``: its share
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -45,10 +47,11 @@ from matchmaker.engine.encoding import (
     need_areas,
     theme_tokens,
 )
-from matchmaker.engine.reference import sector_key, sector_label
+from matchmaker.engine.reference import dollar_pegs, sector_key, sector_label
 from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
 
-ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form")
+ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form",
+              "opening", "currency")
 # Looked up like the attributes, but summed: the need's words that name a funder (see ``_names``).
 LOOKUPS = (*ATTRIBUTES, "name")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in LOOKUPS), "h_recency", "h_volume")
@@ -62,6 +65,18 @@ RECENT_YEARS = 3
 HALF_LIFE_YEARS = 1.0
 BM25_K1, BM25_B = 1.5, 0.75  # profiles are long: a slower saturation suits them
 _CHUNK = 2**22  # cells of need × record similarities held at once
+
+
+#: (low, high) of a feature's values, learned when fitting: see ``stretch``.
+Spread = tuple[float, float]
+
+
+def stretch(values: Any, spread: Spread) -> np.ndarray:
+    """Values mapped linearly so that ``spread`` becomes [0, 1], clipped. A feature whose
+    values crowd together (most funders' shares of an amount band are near 0.9) then spans
+    the same range as the others, so that its weight alone says how much it counts."""
+    low, high = spread
+    return np.clip((np.asarray(values, dtype=np.float32) - low) / (high - low), 0, 1).astype(np.float32)
 
 
 def log_share(p: np.ndarray) -> np.ndarray:
@@ -91,6 +106,40 @@ def round_digits(amount: float | None) -> int | None:
     if amount is None or not amount >= 1:
         return None
     return min(len(str(int(round(amount))).rstrip("0")), 5)
+
+
+@lru_cache(maxsize=1)
+def _dollar_pegs() -> tuple[tuple[str, float], ...]:
+    """(currency, units per dollar) of the currencies pegged to the US dollar, each also at
+    the neighbouring rates of three significant digits: publishers convert at operational
+    rates a unit off the peg in the third digit (3.65 Qatari riyals, pegged at 3.64)."""
+    pegs = []
+    for code, rate in dollar_pegs().items():
+        step = 10.0 ** (np.floor(np.log10(rate)) - 2)
+        near = {rate} | {round(float(np.round(rate / step) + d) * step, 10) for d in (-1, 0, 1)}
+        pegs += [(code, r) for r in sorted(near)]
+    return tuple(pegs)
+
+
+def _round_at(amount: float, rate: float) -> bool:
+    """Whether ``amount`` dollars are a sum of two significant digits in units worth
+    1/``rate`` dollar, to within the dollar the amount was rounded to."""
+    value = amount * rate
+    unit = 10.0 ** (np.floor(np.log10(value)) - 1)
+    return abs(value - np.round(value / unit) * unit) <= 0.5 * rate + 0.5 and value >= 100
+
+
+def pegged_currencies(amount: float | None) -> list[str]:
+    """The dollar-pegged currencies in which a dollar amount is a round sum, when it is not
+    one in dollars: the currency a funder converted from."""
+    if amount is None or not amount >= 1 or (round_digits(amount) or 0) <= 2:
+        return []
+    return sorted({code for code, rate in _dollar_pegs() if _round_at(amount, rate)})
+
+
+def opening_word(title: str) -> list[str]:
+    """The title's first word, folded: funders open their titles their own way."""
+    return fold(title).split()[:1]
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -143,6 +192,8 @@ def need_attributes(
         "note": [note] if note is not None else [],
         "round": [str(r)] if (r := round_digits(need.amount_usd)) is not None else [],
         "form": list(title_form(need.title)),
+        "opening": opening_word(need.title),
+        "currency": pegged_currencies(need.amount_usd),
     }
 
 
@@ -419,8 +470,11 @@ class FunderHistory:
         rows = np.repeat(self.starts[funders] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         return rows, np.cumsum(np.concatenate([[0], lengths[:-1]]))
 
-    def evidence(self, queries: HistoryQueries, funders: np.ndarray | None = None) -> dict[str, Evidence]:
-        """History features for every (need, funder) pair; ``funders`` restricts the columns."""
+    def evidence(
+        self, queries: HistoryQueries, funders: np.ndarray | None = None, spreads: Mapping[str, Spread] | None = None
+    ) -> dict[str, Evidence]:
+        """History features for every (need, funder) pair; ``funders`` restricts the columns;
+        features named in ``spreads`` are ``stretch``ed by theirs."""
         profiles = self.profiles if funders is None else self.profiles.take(funders)
         bm25 = _bm25_share(cross(queries.terms, profiles), queries.bm25_max)
         has_text = queries.bm25_max > 0
@@ -434,6 +488,8 @@ class FunderHistory:
             out[f"h_{attr}"] = Evidence(values, queries.has[attr][:, None])
         out["h_recency"] = Evidence(self.recency[None, columns], np.bool_(self.has_years))
         out["h_volume"] = Evidence(self.volume[None, columns], np.True_)
+        for name, spread in (spreads or {}).items():
+            out[name] = Evidence(stretch(out[name].values, spread), out[name].available)
         return out
 
     def _most_similar(self, text: SparseRows, funders: np.ndarray | None) -> np.ndarray:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -41,7 +42,7 @@ from matchmaker.engine.explain import (
     need_facts,
     top_k,
 )
-from matchmaker.engine.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, declared_offer
+from matchmaker.engine.history import HISTORY_FEATURES, FunderHistory, HistoryQueries, Spread, declared_offer, stretch
 from matchmaker.engine.index import NeedIndex, OfferIndex
 from matchmaker.engine.learning import DecisionFit, Groups, Pairs, combine, fit_to_decisions, fit_weights
 from matchmaker.engine.scan import OneNeed, Scan, partial
@@ -52,6 +53,12 @@ FEATURE_BLOCKS = {**OFFER_FEATURES, **{name: "history" for name in HISTORY_FEATU
 FEATURES = tuple(FEATURE_BLOCKS)
 # Before any data: what a need and an offer declare matters most, history a good deal.
 DEFAULT_BLOCK_PRIORS = {"text": 0.25, "thematic": 0.2, "geography": 0.1, "resources_amount": 0.1, "history": 0.35}
+# Percentile of a history feature's training values that ``stretch`` maps to 0 (1 stays 1:
+# the highest values, a need naming its funder, are the strongest evidence, and may be
+# higher than any seen in training).
+SPREAD_PERCENTILE = 1
+# Queries one sibling family may give a training fold.
+FAMILY_QUERIES = 3
 # Label cut points (strong, good, fair) when there is nothing to calibrate them on.
 DEFAULT_LABEL_CUTS = (0.6, 0.45, 0.3)
 
@@ -123,7 +130,7 @@ class MatchRanker(BaseEstimator):
         min_evidence: float = 0.5,
         holdout_share: float = 0.2,
         max_queries: int = 3000,
-        max_candidates: int = 50,
+        max_candidates: int = 100,
         new_funder_share: float = 0.1,
         n_features: int = 2**20,
         random_state: int = 0,
@@ -161,7 +168,11 @@ class MatchRanker(BaseEstimator):
         self.feature_names_ = list(FEATURES)
         self.feature_blocks_ = dict(FEATURE_BLOCKS)
         prior = self.prior_weights()
+        self.history_spread_: dict[str, Spread] = {}
         groups = self._history_groups(records)
+        if groups is not None:
+            self.history_spread_ = _spreads(groups)
+            _stretch_groups(groups, self.history_spread_)
         self.history_weights_, info = fit_weights(prior, groups, None, self.regularization, self.min_evidence)
         approved = sum(d.approved for d in decisions)
         self.training_ = {"records": len(records), "decisions": len(decisions), "approved": approved,
@@ -207,7 +218,7 @@ class MatchRanker(BaseEstimator):
         funders that only lately began to fund (absent from every earlier year) are among the
         candidates and the answers, and recent activity is part of each profile; keeping
         sibling titles on one side keeps near-copies of a query out of its profiles, as
-        they are out of the history when a new need arrives.
+        they are out of the history when a new need arrives. A family gives a few queries at most.
         """
         rng = np.random.default_rng(self.random_state)
         years = np.array([r.year or 0 for r in records])
@@ -225,7 +236,7 @@ class MatchRanker(BaseEstimator):
         for side in (0, 1):
             profiles = earlier + [r for r, h in zip(latest, half) if h != side]
             known = {r.funder_id for r in profiles}
-            queries = [r for r, h in zip(latest, half) if h == side and r.funder_id in known]
+            queries = _few_per_family(r for r, h in zip(latest, half) if h == side and r.funder_id in known)
             most = self.max_queries // 2
             if len(queries) > most:
                 queries = [queries[i] for i in np.sort(rng.choice(len(queries), most, replace=False))]
@@ -293,7 +304,7 @@ class MatchRanker(BaseEstimator):
         check_is_fitted(self)
         if not isinstance(needs, NeedIndex):
             needs = NeedIndex(needs, offers.history, self.encoder_)
-        return _evidence(needs.encoded, offers.encoded, needs.queries, offers, today or date.today())
+        return _evidence(needs.encoded, offers.encoded, needs.queries, offers, today or date.today(), self.history_spread_)
 
     def score(self, needs: Sequence[NeedDoc] | NeedIndex, offers: OfferIndex, today: date | None = None) -> np.ndarray:
         """Scores of every (need, offer) pair; ineligible pairs are ``-inf``.
@@ -313,7 +324,7 @@ class MatchRanker(BaseEstimator):
         num, den = _partial(declared, weights)
         history = None
         if (found := _with_history(needs.queries, offers)) is not None:
-            per_funder = found[0].evidence(found[1], offers.funders)
+            per_funder = found[0].evidence(found[1], offers.funders, self.history_spread_)
             h_num, h_den = _partial(per_funder, weights)
             n_funders = found[0].size if offers.funders is None else len(offers.funders)
             known = offers.funder >= 0
@@ -436,7 +447,7 @@ class MatchRanker(BaseEstimator):
             return None
         declared = found.evidence()
         num, den = partial(declared, weights)
-        history = found.history()
+        history = found.history(self.history_spread_)
         if history is not None:
             per_funder, columns, known = history
             h_num, h_den = partial(per_funder, weights)
@@ -527,12 +538,13 @@ class MatchRanker(BaseEstimator):
 
 
 def _evidence(
-    needs: EncodedNeeds, offers: EncodedOffers, queries: HistoryQueries | None, index: OfferIndex, today: date
+    needs: EncodedNeeds, offers: EncodedOffers, queries: HistoryQueries | None, index: OfferIndex, today: date,
+    spreads: Mapping[str, Spread],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     declared = offer_evidence(needs, offers)
     ok = eligible(needs, offers, declared["geography"].values, today)
     shape = (needs.n, offers.n)
-    history = _history_evidence(queries, index, shape)
+    history = _history_evidence(queries, index, shape, spreads)
     return (*_assemble({**declared, **history}, shape), ok)
 
 
@@ -556,18 +568,42 @@ def _with_history(queries: HistoryQueries | None, index: OfferIndex) -> tuple[Fu
 _partial = partial
 
 
-def _history_evidence(queries: HistoryQueries | None, index: OfferIndex, shape: tuple[int, int]) -> dict[str, Evidence]:
+def _history_evidence(
+    queries: HistoryQueries | None, index: OfferIndex, shape: tuple[int, int], spreads: Mapping[str, Spread]
+) -> dict[str, Evidence]:
     """History features gathered from funders to offers; unavailable for offers without history."""
     if (found := _with_history(queries, index)) is None:
         return {name: Evidence(np.float32(0), np.False_) for name in HISTORY_FEATURES}
     known = index.funder >= 0
     columns = np.where(known, index.funder_column, 0)
-    per_funder = found[0].evidence(found[1], index.funders)
+    per_funder = found[0].evidence(found[1], index.funders, spreads)
     return {
         name: Evidence(np.broadcast_to(e.values, (shape[0], e.values.shape[1]))[:, columns] if np.ndim(e.values) else e.values,
                        np.asarray(e.available) & known[None, :])
         for name, e in per_funder.items()
     }
+
+
+def _spreads(groups: Groups) -> dict[str, Spread]:
+    """Each history feature's ``SPREAD_PERCENTILE`` over the candidates of the training
+    groups where it is available, and 1."""
+    spreads = {}
+    for k, name in enumerate(FEATURES):
+        if FEATURE_BLOCKS[name] != "history":
+            continue
+        seen = groups.values[..., k][(groups.available[..., k] > 0) & groups.valid]
+        if len(seen):
+            low = float(np.percentile(seen, SPREAD_PERCENTILE))
+            if low < 1 - 1e-6:
+                spreads[name] = (low, 1.0)
+    return spreads
+
+
+def _stretch_groups(groups: Groups, spreads: Mapping[str, Spread]) -> None:
+    """The training groups' values as scoring will see them (``stretch``), in place."""
+    for name, spread in spreads.items():
+        k = FEATURES.index(name)
+        groups.values[..., k] = stretch(groups.values[..., k], spread)
 
 
 def _pick_candidates(values, available, ok, truth, prior, ranker, rng):
@@ -602,6 +638,19 @@ def _pad(part: tuple[np.ndarray, np.ndarray, np.ndarray], width: int) -> tuple[n
         return part
     wide = ((0, 0), (0, extra), (0, 0))
     return np.pad(values, wide), np.pad(available, wide), np.pad(valid, ((0, 0), (0, extra)))
+
+
+def _few_per_family(records: Iterable[FundingRecord]) -> list[FundingRecord]:
+    """The first ``FAMILY_QUERIES`` records of each sibling family: a family of 95 copies of
+    one title would otherwise weigh 95 times in the fit, and the weights would learn to find
+    its funder rather than what tells funders apart."""
+    seen: Counter[str] = Counter()
+    kept = []
+    for record in records:
+        seen[key := _family(record)] += 1
+        if seen[key] <= FAMILY_QUERIES:
+            kept.append(record)
+    return kept
 
 
 def _family(record: FundingRecord) -> str:

@@ -1,4 +1,5 @@
-"""Reference vocabularies the ranker reasons with: DAC sectors and UN M49 geography.
+"""Reference vocabularies the ranker reasons with: DAC sectors, UN M49 geography and the
+currencies pegged to the US dollar.
 
 Sectors may arrive as DAC 5-digit codes or as text; both become one key (the code when
 the text is a DAC sector name) so that records in either form agree, and codes roll up to
@@ -68,3 +69,11 @@ def country_areas(code: str) -> tuple[str | None, tuple[str, ...]]:
 
 def country_name(code: str) -> str:
     return countries().get(code.upper(), {}).get("name", code)
+
+
+@lru_cache(maxsize=1)
+def dollar_pegs() -> dict[str, float]:
+    """Currency → units per US dollar, for the currencies pegged to the dollar at a rate
+    other than one (``reference/rate_pegs.csv``)."""
+    return {row["currency"]: float(row["units_per_anchor"]) for row in vocabulary.read_reference("rate_pegs.csv")
+            if row["anchor"] == "USD" and float(row["units_per_anchor"]) != 1.0}

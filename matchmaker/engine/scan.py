@@ -50,10 +50,7 @@ from matchmaker.engine.encoding import (
     theme_tokens,
 )
 from matchmaker.engine.explain import need_facts
-from matchmaker.engine.history import (
-    FunderHistory,
-    need_attributes,
-)
+from matchmaker.engine.history import FunderHistory, Spread, need_attributes
 from matchmaker.engine.index import OfferIndex
 from matchmaker.engine.text import TextEncoder
 
@@ -193,14 +190,15 @@ class Scan:
         out["amount"] = Evidence(cover(cap, need), ~np.isnan(need) & ~np.isnan(cap))
         return out
 
-    def history(self) -> tuple[dict[str, Evidence], np.ndarray, np.ndarray] | None:
-        """(per-funder history evidence, column of each survivor's funder in it, whether it has one)."""
+    def history(self, spreads: Mapping[str, Spread]) -> tuple[dict[str, Evidence], np.ndarray, np.ndarray] | None:
+        """(per-funder history evidence, ``spreads`` applied, column of each survivor's funder
+        in it, whether it has one)."""
         index = self.index
         funders = index.live_funders()
         if index.history is None or self.queries is None or (funders is not None and not len(funders)):
             return None
         funder = index.columns.funder[self.rows]
-        per_funder = index.history.evidence(self.queries, funders)
+        per_funder = index.history.evidence(self.queries, funders, spreads)
         if funders is None and _smallest(index, "funder") >= 0:  # every offer's funder has a history
             return per_funder, funder, np.ones(len(funder), dtype=bool)
         known = funder >= 0

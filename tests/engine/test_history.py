@@ -1,11 +1,12 @@
 """History evidence that holds whatever a need's words: a funder's reporting style."""
 
+import numpy as np
 from support import TODAY, need, record
 
 from matchmaker.engine.documents import FundingRecord, funder_offer
-from matchmaker.engine.history import round_digits, title_form
+from matchmaker.engine.history import opening_word, pegged_currencies, round_digits, stretch, title_form
 from matchmaker.engine.index import OfferIndex
-from matchmaker.engine.model import MatchRanker
+from matchmaker.engine.model import MatchRanker, _few_per_family
 
 
 def test_round_amounts_and_title_forms_are_read_from_any_record():
@@ -55,3 +56,34 @@ def test_where_a_funder_works_now_counts_more_than_where_it_worked_long_ago():
     country = ranker.feature_names_.index("h_country")
     values = ranker.evidence([need(countries=("MLI",))], index, TODAY)[0][0, :, country]
     assert values[0] > values[1]  # both funded three records in Mali; "moved" did lately
+
+
+def test_an_amount_converted_from_a_dollar_pegged_currency_is_read_back_as_round():
+    # 100,000 Qatari riyals at the 3.65 operational rate; 1.4 million at the same rate.
+    assert "QAR" in pegged_currencies(27_397) and pegged_currencies(383_562) == ["QAR"]
+    assert pegged_currencies(3_750_000 / 3.75 + 0.3) == []  # round in dollars: that is ``h_round``'s
+    assert pegged_currencies(82_192_417.5) == [] and pegged_currencies(None) == []
+    assert opening_word("Providing winter clothing in Afghanistan") == ["providing"] and opening_word("") == []
+
+
+def test_a_funder_paying_round_riyals_is_told_apart_by_the_need_amount():
+    riyals = [record(i, "riyals", "SEN", "15190", f"Support project {i}", amount=round(k * 100_000 / 3.65))
+              for i, k in enumerate((1, 2, 5, 3, 1, 4, 2, 6, 3))]
+    dollars = [record(i, "dollars", "SEN", "15190", f"Support project {i}", amount=k * 27_301.0 + 17)
+               for i, k in enumerate((1, 2, 5, 3, 1, 4, 2, 6, 3))]
+    records = riyals + dollars
+    ranker = MatchRanker(max_queries=50).fit(records)
+    index = OfferIndex.build([funder_offer("riyals"), funder_offer("dollars")], records, ranker)
+    currency = ranker.feature_names_.index("h_currency")
+    values, available, _ = ranker.evidence([need(title="Support project", amount_usd=round(700_000 / 3.65))], index, TODAY)
+    assert available[0, :, currency].all() and values[0, 0, currency] > values[0, 1, currency]
+    values, available, _ = ranker.evidence([need(title="Support project", amount_usd=191_234.0)], index, TODAY)
+    assert not available[0, :, currency].any()  # an amount round in no pegged currency says nothing
+
+
+def test_history_features_are_stretched_from_their_low_end_and_keep_their_top():
+    assert np.allclose(stretch([0.8, 0.9, 1.0, 0.5], (0.8, 1.0)), [0.0, 0.5, 1.0, 0.0])
+    records = [record(i, "a", "SEN", "15190", "Border posts") for i in range(5)] + [record(9, "a", "SEN", "15190", "Other")]
+    assert [r.record_id for r in _few_per_family(records)] == ["a-0", "a-1", "a-2", "a-9"]
+    ranker = MatchRanker(max_queries=50).fit(records + [record(i, "b", "MLI", "31120", f"Wells {i}") for i in range(6)])
+    assert all(0 <= low < high == 1.0 for low, high in ranker.history_spread_.values())
