@@ -26,6 +26,7 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from collections import Counter
@@ -109,24 +110,27 @@ def round_digits(amount: float | None) -> int | None:
 
 
 @lru_cache(maxsize=1)
-def _dollar_pegs() -> tuple[tuple[str, float], ...]:
-    """(currency, units per dollar) of the currencies pegged to the US dollar, each also at
+def _dollar_pegs() -> tuple[np.ndarray, np.ndarray]:
+    """(currencies, units per dollar) of the currencies pegged to the US dollar, each also at
     the neighbouring rates of three significant digits: publishers convert at operational
     rates a unit off the peg in the third digit (3.65 Qatari riyals, pegged at 3.64)."""
-    pegs = []
+    codes, rates = [], []
     for code, rate in dollar_pegs().items():
-        step = 10.0 ** (np.floor(np.log10(rate)) - 2)
-        near = {rate} | {round(float(np.round(rate / step) + d) * step, 10) for d in (-1, 0, 1)}
-        pegs += [(code, r) for r in sorted(near)]
-    return tuple(pegs)
+        step = 10.0 ** (math.floor(math.log10(rate)) - 2)
+        for near in sorted({rate} | {round((round(rate / step) + d) * step, 10) for d in (-1, 0, 1)}):
+            codes.append(code)
+            rates.append(near)
+    return np.array(codes), np.array(rates)
 
 
-def _round_at(amount: float, rate: float) -> bool:
-    """Whether ``amount`` dollars are a sum of two significant digits in units worth
-    1/``rate`` dollar, to within the dollar the amount was rounded to."""
-    value = amount * rate
-    unit = 10.0 ** (np.floor(np.log10(value)) - 1)
-    return abs(value - np.round(value / unit) * unit) <= 0.5 * rate + 0.5 and value >= 100
+@lru_cache(maxsize=2**16)  # sibling records repeat their amounts
+def _pegged(amount: float) -> tuple[str, ...]:
+    # A sum of two significant digits in the currency, to within the dollar it was rounded to.
+    codes, rates = _dollar_pegs()
+    values = amount * rates
+    units = 10.0 ** (np.floor(np.log10(np.maximum(values, 1.0))) - 1)
+    round_ = (np.abs(values - np.round(values / units) * units) <= 0.5 * rates + 0.5) & (values >= 100)
+    return tuple(sorted(set(codes[round_].tolist())))
 
 
 def pegged_currencies(amount: float | None) -> list[str]:
@@ -134,7 +138,7 @@ def pegged_currencies(amount: float | None) -> list[str]:
     one in dollars: the currency a funder converted from."""
     if amount is None or not amount >= 1 or (round_digits(amount) or 0) <= 2:
         return []
-    return sorted({code for code, rate in _dollar_pegs() if _round_at(amount, rate)})
+    return list(_pegged(amount))
 
 
 def opening_word(title: str) -> list[str]:

@@ -130,7 +130,7 @@ class MatchRanker(BaseEstimator):
         min_evidence: float = 0.5,
         holdout_share: float = 0.2,
         max_queries: int = 3000,
-        max_candidates: int = 100,
+        max_candidates: int = 50,
         new_funder_share: float = 0.1,
         n_features: int = 2**20,
         random_state: int = 0,
