@@ -81,6 +81,19 @@ def test_a_funder_paying_round_riyals_is_told_apart_by_the_need_amount():
     assert not available[0, :, currency].any()  # an amount round in no pegged currency says nothing
 
 
+def test_the_word_a_funder_opens_its_titles_with_tells_it_apart():
+    providing = [record(i, "providing", "SEN", "15190", f"Providing support to region {i}") for i in range(8)]
+    support = [record(i, "support", "SEN", "15190", f"Support to providing region {i}") for i in range(8)]
+    records = providing + support
+    ranker = MatchRanker(max_queries=50).fit(records)
+    index = OfferIndex.build([funder_offer("providing"), funder_offer("support")], records, ranker)
+    opening = ranker.feature_names_.index("h_opening")
+    values = ranker.evidence([need(title="Providing winter clothing")], index, TODAY)[0][0, :, opening]
+    assert values[0] > values[1]
+    values = ranker.evidence([need(title="Support to winter clothing")], index, TODAY)[0][0, :, opening]
+    assert values[1] > values[0]
+
+
 def test_history_features_are_stretched_from_their_low_end_and_keep_their_top():
     assert np.allclose(stretch([0.8, 0.9, 1.0, 0.5], (0.8, 1.0)), [0.0, 0.5, 1.0, 0.0])
     records = [record(i, "a", "SEN", "15190", "Border posts") for i in range(5)] + [record(9, "a", "SEN", "15190", "Other")]
