@@ -148,9 +148,10 @@ async def read_pairs(conn: asyncpg.Connection, need_ids: list[int],
 
 
 def explain_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: list[NeedDoc], offers: list[OfferDoc],
-                  pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
-    """Each (need id, offer id) pair's score with its explanation, shortfalls and label, as
-    the need's ranked offers show them (a pair no longer eligible is left out)."""
+                  pairs: list[tuple[int, int]], language: str = DEFAULT_LANGUAGE) -> dict[tuple[int, int], RankedOffer]:
+    """Each (need id, offer id) pair's score with its explanation, shortfalls and label (in
+    ``language``), as the need's ranked offers show them (a pair no longer eligible, or whose
+    need or offer is not given, is left out)."""
     index = OfferIndex(offers, history, ranker.encoder_)
     by_need: dict[int, list[int]] = {}
     for need_id, offer_id in pairs:
@@ -158,7 +159,7 @@ def explain_pairs(ranker: MatchRanker, history: FunderHistory | None, needs: lis
     found = {}
     for need in needs:
         wanted = by_need.get(int(need.id), [])
-        for ranked in ranker.rank(need, index, limit=len(wanted), allowed_ids=wanted) if wanted else ():
+        for ranked in ranker.rank(need, index, limit=len(wanted), allowed_ids=wanted, language=language) if wanted else ():
             found[int(need.id), int(ranked.offer_id)] = ranked
     return found
 
@@ -479,20 +480,13 @@ class RankingService:
 
     async def each_pair(self, conn: asyncpg.Connection, pairs: list[tuple[int, int]],
                         language: str = DEFAULT_LANGUAGE) -> dict[tuple[int, int], RankedOffer]:
-        """Each (need id, offer id) pair scored and explained on its own, in ``language`` (as a
-        reviewer sees a proposal); pairs whose need is not open, or that are not eligible, are
-        left out. One read of each side and one trip to the engine for them all."""
+        """Each (need id, offer id) pair scored and explained in ``language`` (as a reviewer
+        sees a proposal; see ``explain_pairs``); pairs whose need is not open, or that are not
+        eligible, are left out. One read of each side and one trip to the engine for them all."""
         need_ids, offer_ids = sorted({n for n, _ in pairs}), sorted({o for _, o in pairs})
-        needs = {r["id"]: need_doc(r) for r in await fetch_all(ranking_sql.ranking_needs(conn, ids=need_ids))
-                 if r["status"] == "open"}
-        offers = {r["id"]: offer_doc(r) for r in await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids))}
-        wanted = [(n, o) for n, o in pairs if n in needs and o in offers]
-
-        def explain() -> dict[tuple[int, int], RankedOffer]:
-            found = {(n, o): self._pair(needs[n], offers[o], language) for n, o in wanted}
-            return {pair: ranked for pair, ranked in found.items() if ranked is not None}
-
-        return await self._engine(explain)
+        needs = [need_doc(r) for r in await fetch_all(ranking_sql.ranking_needs(conn, ids=need_ids)) if r["status"] == "open"]
+        offers = [offer_doc(r) for r in await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids))]
+        return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs, language))
 
     async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
         """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
@@ -506,11 +500,6 @@ class RankingService:
         """Each pair's explanation (see ``explain_pairs``), read through the caller's connection."""
         needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
         return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs))
-
-    def _pair(self, need: NeedDoc, offer: OfferDoc, language: str) -> RankedOffer | None:
-        ranked = self.ranker.rank(need, OfferIndex([offer], self.history, self.ranker.encoder_), limit=1,
-                                  language=language)
-        return ranked[0] if ranked else None
 
 
 def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list) -> set[int]:
