@@ -6,17 +6,18 @@ from 5k funders computes these 5k rows once per need and gathers them for the of
 - ``h_text``: BM25 of the need's text over the funder's profile (all its record texts),
   divided by the most the need's terms could score, so it lies in [0, 1];
 - ``h_similar``: cosine of the need to the funder's single most similar past record;
-- ``h_country`` … ``h_currency``: the funder's (smoothed) share of records in the need's
+- ``h_country`` … ``h_scope``: the funder's (smoothed) share of records in the need's
   country, sub-region, region, DAC sectors and categories, language, amount band, title
-  length band, short note, round amount, title form, title opening and pegged currency,
+  length band, short note, round amount, title form, title opening, pegged currency and
+  scope (how many countries and sectors),
   recent records weighing more (``HALF_LIFE_YEARS``), on a log scale: adding these up is
   adding log-likelihoods, as naive Bayes does. Title length, a short repeated description
   ("Multiyear", "Rapid response"), how round the amounts are (a funder paying in dollars
   pays round sums, one converting from its own currency does not, and one paying round
   sums in a currency pegged to the dollar shows it through the peg: 100,000 Qatari riyals
   are 27,397 dollars), how titles are written (a year, codes, acronyms, brackets) and the
-  word they open with ("Providing", "Contribution", "HAC-") are a funder's reporting
-  style: its records share them whatever the topic, so they tell funders apart when the
+  word they open with ("Providing", "Contribution", "HAC-") and how many countries and
+  sectors a record names are a funder's reporting style: its records share them whatever the topic, so they tell funders apart when the
   words of a new need are new to all;
 - ``h_name``: how much of the funder's name the need's words carry, each word of the
   name weighted by its rarity among names and titles ("Sweden contribution to OCHA");
@@ -52,7 +53,7 @@ from matchmaker.engine.reference import dollar_pegs, sector_key, sector_label
 from matchmaker.engine.text import CONCEPT, STOPWORDS, TextEncoder, _hashed, analyze, concept_vocabulary, fold
 
 ATTRIBUTES = ("country", "subregion", "region", "sector", "category", "language", "amount", "length", "note", "round", "form",
-              "opening", "currency")
+              "opening", "currency", "scope")
 # Looked up like the attributes, but summed: the need's words that name a funder (see ``_names``).
 LOOKUPS = (*ATTRIBUTES, "name")
 HISTORY_FEATURES = ("h_text", "h_similar", *(f"h_{a}" for a in LOOKUPS), "h_recency", "h_volume")
@@ -141,6 +142,13 @@ def pegged_currencies(amount: float | None) -> list[str]:
     return list(_pegged(amount))
 
 
+def record_scope(need: NeedDoc) -> str:
+    """How many countries and sectors a record names, each counted up to three or more
+    (``1c2s``): some funders report one country and sector at a time, others pool a region
+    or a cluster."""
+    return f"{min(len(need.countries), 3)}c{min(len(need.sectors), 3)}s"
+
+
 def opening_word(title: str) -> list[str]:
     """The title's first word, folded: funders open their titles their own way."""
     return fold(title).split()[:1]
@@ -198,6 +206,7 @@ def need_attributes(
         "form": list(title_form(need.title)),
         "opening": opening_word(need.title),
         "currency": pegged_currencies(need.amount_usd),
+        "scope": [record_scope(need)],
     }
 
 

@@ -94,6 +94,20 @@ def test_the_word_a_funder_opens_its_titles_with_tells_it_apart():
     assert values[1] > values[0]
 
 
+def test_a_funder_that_pools_countries_is_told_from_one_that_reports_them_one_by_one():
+    def funder(name: str, countries: tuple[str, ...]) -> list[FundingRecord]:
+        return [FundingRecord(record_id=f"{name}-{i}", funder_id=name, funder_name=name, countries=countries,
+                              sectors=("15190",), title=f"Migration support {i}", amount_usd=1e5, year=2020) for i in range(8)]
+
+    records = funder("pooled", ("SEN", "MLI", "NER")) + funder("single", ("SEN",))
+    ranker = MatchRanker(max_queries=50).fit(records)
+    index = OfferIndex.build([funder_offer("pooled"), funder_offer("single")], records, ranker)
+    scope = ranker.feature_names_.index("h_scope")
+    many = ranker.evidence([need(countries=("SEN", "MLI", "BFA"), sectors=("15190",))], index, TODAY)[0][0, :, scope]
+    one = ranker.evidence([need(countries=("SEN",), sectors=("15190",))], index, TODAY)[0][0, :, scope]
+    assert many[0] > many[1] and one[1] > one[0]
+
+
 def test_history_features_are_stretched_from_their_low_end_and_keep_their_top():
     assert np.allclose(stretch([0.8, 0.9, 1.0, 0.5], (0.8, 1.0)), [0.0, 0.5, 1.0, 0.0])
     records = [record(i, "a", "SEN", "15190", "Border posts") for i in range(5)] + [record(9, "a", "SEN", "15190", "Other")]
