@@ -162,7 +162,8 @@ _DASH = re.compile(r"\s[-–]\s|\w-\w")
 @lru_cache(maxsize=2**16)  # sibling records repeat their titles
 def title_form(title: str) -> tuple[str, ...]:
     """How a title is written, whatever it says: a year, other digits, acronyms, brackets,
-    dashes, colons, every word capitalised (``plain``: none of these)."""
+    dashes, colons, and its case: every word capitalised, only the first (``sentence``) or
+    none (``lower``) (``plain``: none of these)."""
     words = title.split()
     if not words:
         return ()
@@ -178,6 +179,8 @@ def title_form(title: str) -> tuple[str, ...]:
     forms += ["colon"] if ":" in title or "|" in title else []
     if len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha()):
         forms.append("capitals")
+    elif len(words) > 1 and all(w[:1].islower() for w in words[1:] if w[:1].isalpha()):
+        forms.append("lower" if title.islower() else "sentence")
     return tuple(forms) or ("plain",)
 
 

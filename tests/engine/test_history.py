@@ -13,7 +13,8 @@ def test_round_amounts_and_title_forms_are_read_from_any_record():
     assert [round_digits(a) for a in (500_000, 120_000, 82_192.33, 5_339_173, 0.5, None)] == [1, 2, 5, 5, None, None]
     assert title_form("Sweden Contribution to OCHA 2026") == ("year", "acronym")
     assert title_form("HAC-WCARO Health Benin - Integrated Action (IHL)") == ("acronym", "bracket", "dash", "capitals")
-    assert title_form("fasting breakfast") == ("plain",) and title_form("") == ()
+    assert title_form("fasting breakfast") == ("lower",) and title_form("") == ()
+    assert title_form("Distributing food to poor children") == ("sentence",) and title_form("Nutrition") == ("plain",)
 
 
 def test_a_funder_paying_round_sums_is_told_from_one_converting_its_currency():
