@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from aiosmtpd.controller import Controller
 
+from matchmaker.alerts.dispatcher import pinned
 from matchmaker.app import create_app
 from matchmaker.settings import AlertSettings
 from tests.conftest import Api
@@ -270,3 +271,12 @@ async def test_by_default_no_alert_is_posted_into_the_servers_own_network(settin
                                     as_user="donor")).json()["items"]
         assert "non-public address (127.0.0.1): refused" in delivery["log"][0]["error"]
         assert receiver.received == []
+
+
+def test_a_checked_webhook_address_is_the_one_posted_to_under_the_receivers_name():
+    url, headers, extensions = pinned("https://hooks.example.org:8443/in?x=1", "93.184.215.14")
+    assert str(url) == "https://93.184.215.14:8443/in?x=1"
+    assert headers == {"Host": "hooks.example.org:8443"} and extensions == {"sni_hostname": "hooks.example.org"}
+    url, headers, extensions = pinned("http://hooks.example.org/in", "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+    assert str(url) == "http://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/in"
+    assert headers == {"Host": "hooks.example.org"} and extensions == {}

@@ -80,9 +80,10 @@ def _mail(url: str, sender: str, to: str, delivery_id: str, alert: dict[str, Any
         smtp.send_message(message)
 
 
-async def _public_host(url: str) -> None:
-    """Refuse a receiver whose host is, or resolves to, a loopback, private, link-local or
-    reserved address: a subscriber must not make the server post into its own network."""
+async def _public_address(url: str) -> str:
+    """The address to post to, once the receiver's host is known to be public: a host that
+    is, or resolves to, a loopback, private, link-local or reserved address is refused, since
+    a subscriber must not make the server post into its own network."""
     where = urlsplit(url)
     try:
         found = await asyncio.get_running_loop().getaddrinfo(where.hostname, where.port or 443)
@@ -92,6 +93,17 @@ async def _public_host(url: str) -> None:
         ip = ipaddress.ip_address(address[0])
         if not ip.is_global:
             raise DeliveryFailed(f"the webhook's host {where.hostname} is a non-public address ({ip}): refused")
+    return str(found[0][4][0])
+
+
+def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+    """(URL, headers, request extensions) that reach ``url`` at ``address``, the one that
+    was checked: the name is not resolved again, so it cannot be pointed into the server's
+    own network between the check and the connection. The Host header and the TLS server
+    name (which the certificate is checked against) stay the receiver's name."""
+    target = httpx.URL(url)
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return target.copy_with(host=address), {"Host": target.netloc.decode("ascii")}, extensions
 
 
 class AlertDispatcher:
@@ -189,11 +201,13 @@ class AlertDispatcher:
         """Send it; the HTTP status of a webhook; ``DeliveryFailed`` when it did not arrive."""
         body = delivery["body"].encode()
         if delivery["channel"] == "webhook":
-            if not self._settings.private_hosts:
-                await _public_host(delivery["webhook_url"])
+            if self._settings.private_hosts:
+                url, headers, extensions = httpx.URL(delivery["webhook_url"]), dict[str, str](), dict[str, str]()
+            else:
+                url, headers, extensions = pinned(delivery["webhook_url"], await _public_address(delivery["webhook_url"]))
             try:
-                response = await self._http.post(delivery["webhook_url"], content=body, headers={
-                    "Content-Type": "application/json", "User-Agent": "Matchmaker-Alerts",
+                response = await self._http.post(url, content=body, extensions=extensions, headers={
+                    **headers, "Content-Type": "application/json", "User-Agent": "Matchmaker-Alerts",
                     DELIVERY_HEADER: str(delivery["id"]), SIGNATURE_HEADER: sign(delivery["secret"], body)})
             except httpx.HTTPError as exc:
                 raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
