@@ -179,19 +179,12 @@ class PairScorer:
             self._fitted = ranker, FunderHistory(records, ranker.encoder_) if records else None
         return self._fitted
 
-    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
-        model = await self._model(conn)
-        needs, offers = await read_pairs(conn, need_ids, offer_ids)
-        return _scores_by_id(need_ids, offer_ids, needs, offers, score_pairs(*model, needs, offers))
-
-    async def explain_pairs(self, conn: asyncpg.Connection,
-                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
-        model = await self._model(conn)
-        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
-        return explain_pairs(*model, needs, offers, pairs)
+    async def with_model(self, conn: asyncpg.Connection, work: Callable[[MatchRanker, FunderHistory | None], T]) -> T:
+        """``work`` done with the ranker and its funding history, in this process."""
+        return work(*await self._model(conn))
 
 
-def _scores_by_id(need_ids: list[int], offer_ids: list[int], needs: list[NeedDoc], offers: list[OfferDoc],
+def scores_by_id(need_ids: list[int], offer_ids: list[int], needs: list[NeedDoc], offers: list[OfferDoc],
                   scores: np.ndarray) -> np.ndarray:
     """Scores laid out by the ids asked for (``-inf`` for an id not found)."""
     out = np.full((len(need_ids), len(offer_ids)), -np.inf)
@@ -488,18 +481,10 @@ class RankingService:
         offers = [offer_doc(r) for r in await fetch_all(ranking_sql.ranking_offers(conn, ids=offer_ids))]
         return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs, language))
 
-    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray:
-        """The score of every (need, offer) pair of the ids given (``-inf`` where ineligible), read
-        through the caller's connection, scored on the engine thread."""
-        needs, offers = await read_pairs(conn, need_ids, offer_ids)
-        scores = await self._engine(lambda: score_pairs(self.ranker, self.history, needs, offers))
-        return _scores_by_id(need_ids, offer_ids, needs, offers, scores)
-
-    async def explain_pairs(self, conn: asyncpg.Connection,
-                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]:
-        """Each pair's explanation (see ``explain_pairs``), read through the caller's connection."""
-        needs, offers = await read_pairs(conn, sorted({n for n, _ in pairs}), sorted({o for _, o in pairs}))
-        return await self._engine(lambda: explain_pairs(self.ranker, self.history, needs, offers, pairs))
+    async def with_model(self, conn: asyncpg.Connection, work: Callable[[MatchRanker, FunderHistory | None], T]) -> T:
+        """``work`` done with the served ranker and its funding history, on the engine thread
+        (``conn``: the protocol's, unused: the service's model is already at hand)."""
+        return await self._engine(lambda: work(self.ranker, self.history))
 
 
 def _apply(index: NeedIndex | OfferIndex, ids: Collection[int], open_docs: list) -> set[int]:

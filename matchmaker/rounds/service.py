@@ -16,7 +16,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import msgspec
@@ -26,10 +26,13 @@ from matchmaker import audit
 from matchmaker.accounts.schemas import User
 from matchmaker.db.queries import fetch_all
 from matchmaker.engine.explain import RankedOffer
+from matchmaker.engine.history import FunderHistory
+from matchmaker.engine.model import MatchRanker
 from matchmaker.errors import Conflict, FieldError, InvalidInput, NotFound
 from matchmaker.matches.ledger import convert
 from matchmaker.matches.schemas import MatchCreate
 from matchmaker.matches.service import propose_match, transition
+from matchmaker.ranking.service import explain_pairs, read_pairs, score_pairs, scores_by_id
 from matchmaker.rounds import allocation
 from matchmaker.rounds.queries import rounds_sql
 from matchmaker.rounds.schemas import (
@@ -52,12 +55,13 @@ Progress = Callable[[str, int, int | None], None]
 CENTS = Decimal("0.01")
 
 
-class Scorer(Protocol):
-    """Where a round's pair scores come from: the server's ranking service, or a command's own ranker."""
+T = TypeVar("T")
 
-    async def pair_scores(self, conn: asyncpg.Connection, need_ids: list[int], offer_ids: list[int]) -> np.ndarray: ...
-    async def explain_pairs(self, conn: asyncpg.Connection,
-                            pairs: list[tuple[int, int]]) -> dict[tuple[int, int], RankedOffer]: ...
+
+class Scorer(Protocol):
+    """Where a round's ranker comes from: the server's ranking service, or a command's own."""
+
+    async def with_model(self, conn: asyncpg.Connection, work: Callable[[MatchRanker, FunderHistory | None], T]) -> T: ...
 
 
 def _stored(kind: type, value: Any) -> Any:
@@ -201,7 +205,10 @@ async def solve_round(conn: asyncpg.Connection, user: User, round_id: int, score
         raise Conflict(f"round {round_id} has no eligible need" if not needs else
                        f"none of round {round_id}'s offers can give {rnd.resource_type} now")
     progress("reading the round", 1, 3)
-    scores = await scorer.pair_scores(conn, [n["id"] for n in needs], [o["id"] for o in offers])
+    need_ids, offer_ids = [n["id"] for n in needs], [o["id"] for o in offers]
+    need_docs, offer_docs = await read_pairs(conn, need_ids, offer_ids)  # as the ranker sees them, once
+    scores = scores_by_id(need_ids, offer_ids, need_docs, offer_docs,
+                          await scorer.with_model(conn, lambda ranker, history: score_pairs(ranker, history, need_docs, offer_docs)))
     progress("reading the round", 2, 3)
     problem = _problem(rnd, needs, offers, scores, options.pairs_per_need)
     progress("reading the round", 3, 3)
@@ -219,7 +226,9 @@ async def solve_round(conn: asyncpg.Connection, user: User, round_id: int, score
         inputs={"rules": rnd.rules, "pins": rnd.pins, "excluded": rnd.excluded, "pairs_per_need": options.pairs_per_need,
                 "time_limit": options.time_limit},
         greedy=summary, blocking=_blocked(outcome.blocking), created_by=user.id)
-    explained = await scorer.explain_pairs(conn, [(a.need_id, a.offer_id) for a, *_ in exact])
+    pairs = [(a.need_id, a.offer_id) for a, *_ in exact]
+    explained = await scorer.with_model(
+        conn, lambda ranker, history: explain_pairs(ranker, history, need_docs, offer_docs, pairs))
     await rounds_sql.insert_allocations(
         conn, proposal_id=proposal_id, need_ids=[a.need_id for a, *_ in exact], offer_ids=[a.offer_id for a, *_ in exact],
         amounts=[amount for _, amount, _, _ in exact], currencies=[c for _, _, c, _ in exact],
