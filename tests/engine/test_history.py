@@ -114,4 +114,4 @@ def test_history_features_are_stretched_from_their_low_end_and_keep_their_top():
     records = [record(i, "a", "SEN", "15190", "Border posts") for i in range(5)] + [record(9, "a", "SEN", "15190", "Other")]
     assert [r.record_id for r in _few_per_family(records)] == ["a-0", "a-1", "a-2", "a-9"]
     ranker = MatchRanker(max_queries=50).fit(records + [record(i, "b", "MLI", "31120", f"Wells {i}") for i in range(6)])
-    assert all(0 <= low < high == 1.0 for low, high in ranker.history_spread_.values())
+    assert ranker.history_spread_ and all(0 <= low < high == 1.0 for low, high in ranker.history_spread_.values())
